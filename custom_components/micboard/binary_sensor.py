@@ -1,0 +1,131 @@
+"""Binary sensors: transmitter on, battery low, mute, interference, link."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import MicboardConfigEntry
+from .devices import ChannelState, Family
+from .entity import MicboardChannelEntity, MicboardEntity
+from .helpers import battery_low
+
+PARALLEL_UPDATES = 0
+
+ALL = frozenset(Family)
+MICROPHONES = ALL - {Family.PSM1000}
+
+
+@dataclass(frozen=True, kw_only=True)
+class MicboardBinarySensorDescription(BinarySensorEntityDescription):
+    """A channel binary sensor and how to read it."""
+
+    is_on_fn: Callable[[ChannelState], bool | None]
+    families: frozenset[Family] = ALL
+    transmitter: bool = False
+
+
+BINARY_SENSORS: tuple[MicboardBinarySensorDescription, ...] = (
+    MicboardBinarySensorDescription(
+        key="transmitter",
+        translation_key="transmitter",
+        device_class=BinarySensorDeviceClass.POWER,
+        is_on_fn=lambda channel: channel.tx_on,
+    ),
+    MicboardBinarySensorDescription(
+        key="battery_low",
+        device_class=BinarySensorDeviceClass.BATTERY,
+        is_on_fn=battery_low,
+        families=MICROPHONES,
+        transmitter=True,
+    ),
+    MicboardBinarySensorDescription(
+        key="muted",
+        translation_key="muted",
+        is_on_fn=lambda channel: channel.muted,
+        families=frozenset({Family.ULXD, Family.AXIENT_DIGITAL, Family.UHFR}),
+    ),
+    MicboardBinarySensorDescription(
+        key="transmitter_muted",
+        translation_key="transmitter_muted",
+        is_on_fn=lambda channel: channel.tx_muted,
+        families=frozenset({Family.ULXD, Family.QLXD, Family.AXIENT_DIGITAL}),
+        transmitter=True,
+    ),
+    MicboardBinarySensorDescription(
+        key="interference",
+        translation_key="interference",
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        is_on_fn=lambda channel: channel.interference,
+        families=frozenset({Family.ULXD, Family.AXIENT_DIGITAL, Family.SLXD}),
+    ),
+    MicboardBinarySensorDescription(
+        key="encryption_warning",
+        translation_key="encryption_warning",
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        is_on_fn=lambda channel: channel.encryption_warning,
+        families=frozenset({Family.ULXD, Family.QLXD, Family.AXIENT_DIGITAL, Family.SLXD}),
+    ),
+)
+
+CONNECTIVITY = BinarySensorEntityDescription(
+    key="connectivity",
+    device_class=BinarySensorDeviceClass.CONNECTIVITY,
+    entity_category=EntityCategory.DIAGNOSTIC,
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: MicboardConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Create the receiver's and every channel's binary sensors."""
+    coordinator = entry.runtime_data
+    info = coordinator.receiver.info
+    entities: list[BinarySensorEntity] = [MicboardConnectivity(coordinator, CONNECTIVITY)]
+    entities.extend(
+        MicboardChannelBinarySensor(coordinator, description, channel)
+        for channel in range(1, info.channel_count + 1)
+        for description in BINARY_SENSORS
+        if info.family in description.families
+    )
+    async_add_entities(entities)
+
+
+class MicboardChannelBinarySensor(MicboardChannelEntity, BinarySensorEntity):
+    """A condition of one channel."""
+
+    entity_description: MicboardBinarySensorDescription
+
+    @property
+    def is_on(self) -> bool | None:
+        """The description's value, unknown for a transmitter that is off."""
+        channel = self.channel
+        if self.entity_description.transmitter and channel.tx_on is False:
+            return None
+        return self.entity_description.is_on_fn(channel)
+
+
+class MicboardConnectivity(MicboardEntity, BinarySensorEntity):
+    """Whether the receiver's link is up; available even when it is not."""
+
+    @property
+    def available(self) -> bool:
+        """Always available: it reports the link itself."""
+        return True
+
+    @property
+    def is_on(self) -> bool:
+        """Whether the receiver is connected."""
+        return self.coordinator.last_update_success and self.coordinator.receiver.connected

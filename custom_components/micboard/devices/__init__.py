@@ -1,0 +1,30 @@
+"""Device library for wireless microphone receivers.
+
+Pure asyncio, no Home Assistant imports: written as if it were a library of
+its own.  Values are converted to human units (%, dBm, dBFS, MHz, minutes) in
+typed models; anything the device reports as unknown becomes ``None``.
+"""
+
+from .exceptions import (
+    DeviceConnectionError,
+    DeviceError,
+    DeviceNotRespondingError,
+    NotAShureDeviceError,
+    ProtocolError,
+    UnsupportedDeviceError,
+)
+from .models import ChannelState, Family, ReceiverInfo, ReceiverState, Update
+
+__all__ = [
+    "ChannelState",
+    "DeviceConnectionError",
+    "DeviceError",
+    "DeviceNotRespondingError",
+    "Family",
+    "NotAShureDeviceError",
+    "ProtocolError",
+    "ReceiverInfo",
+    "ReceiverState",
+    "UnsupportedDeviceError",
+    "Update",
+]

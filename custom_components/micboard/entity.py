@@ -1,0 +1,54 @@
+"""Base entities: one for the receiver, one for each of its channels."""
+
+from __future__ import annotations
+
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .const import DOMAIN, MANUFACTURER
+from .coordinator import MicboardCoordinator
+from .devices import ChannelState
+
+
+class MicboardEntity(CoordinatorEntity[MicboardCoordinator]):
+    """An entity of the receiver device."""
+
+    _attr_has_entity_name = True
+
+    def __init__(self, coordinator: MicboardCoordinator, description: EntityDescription) -> None:
+        """Attach the entity to the receiver device."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        key = coordinator.device_key
+        self._attr_unique_id = f"{key}-{description.key}"
+        self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, key)})
+
+
+class MicboardChannelEntity(CoordinatorEntity[MicboardCoordinator]):
+    """An entity of one channel's device (a child of the receiver)."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self, coordinator: MicboardCoordinator, description: EntityDescription, channel: int
+    ) -> None:
+        """Attach the entity to the channel's device."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        self.channel_number = channel
+        key = coordinator.device_key
+        self._attr_unique_id = f"{key}-{channel}-{description.key}"
+        info = coordinator.receiver.info
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, f"{key}-{channel}")},
+            manufacturer=MANUFACTURER,
+            model=f"{info.model} channel",
+            name=coordinator.channel_name(channel),
+            via_device_id=coordinator.receiver_device_id,
+        )
+
+    @property
+    def channel(self) -> ChannelState:
+        """The channel's current state."""
+        return self.coordinator.data.channel(self.channel_number)

@@ -1,0 +1,204 @@
+"""Sensors: battery, runtime, RF and audio level, frequency, transmitter."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    PERCENTAGE,
+    SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+    EntityCategory,
+    UnitOfFrequency,
+    UnitOfTemperature,
+    UnitOfTime,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
+
+from .const import CONF_AUDIO_LEVELS
+from .coordinator import MicboardConfigEntry
+from .devices import ChannelState, Family
+from .entity import MicboardChannelEntity
+from .helpers import battery_level
+
+PARALLEL_UPDATES = 0
+
+ALL = frozenset(Family)
+MICROPHONES = ALL - {Family.PSM1000}
+RICH_BATTERY = frozenset({Family.ULXD, Family.QLXD, Family.AXIENT_DIGITAL})
+RUNTIME = RICH_BATTERY | {Family.SLXD}
+AUDIO_DBFS = frozenset({Family.ULXD, Family.QLXD, Family.AXIENT_DIGITAL, Family.SLXD})
+
+
+@dataclass(frozen=True, kw_only=True)
+class MicboardSensorDescription(SensorEntityDescription):
+    """A channel sensor and how to read it."""
+
+    value_fn: Callable[[ChannelState], StateType]
+    families: frozenset[Family] = ALL
+    #: Transmitter values read unknown while the transmitter is off.
+    transmitter: bool = False
+    #: Created only when the audio-level option is on.
+    audio: bool = False
+
+
+SENSORS: tuple[MicboardSensorDescription, ...] = (
+    MicboardSensorDescription(
+        key="battery",
+        device_class=SensorDeviceClass.BATTERY,
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=battery_level,
+        families=MICROPHONES,
+        transmitter=True,
+    ),
+    MicboardSensorDescription(
+        key="battery_runtime",
+        translation_key="battery_runtime",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MINUTES,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda channel: channel.battery_runtime_min,
+        families=RUNTIME,
+        transmitter=True,
+    ),
+    MicboardSensorDescription(
+        key="battery_bars",
+        translation_key="battery_bars",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda channel: channel.battery_bars,
+        families=MICROPHONES,
+        transmitter=True,
+    ),
+    MicboardSensorDescription(
+        key="battery_health",
+        translation_key="battery_health",
+        native_unit_of_measurement=PERCENTAGE,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda channel: channel.battery_health_percent,
+        families=RICH_BATTERY,
+        transmitter=True,
+    ),
+    MicboardSensorDescription(
+        key="battery_cycles",
+        translation_key="battery_cycles",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda channel: channel.battery_cycles,
+        families=RICH_BATTERY,
+        transmitter=True,
+    ),
+    MicboardSensorDescription(
+        key="battery_temperature",
+        translation_key="battery_temperature",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda channel: channel.battery_temperature_c,
+        families=RICH_BATTERY,
+        transmitter=True,
+    ),
+    MicboardSensorDescription(
+        key="battery_type",
+        translation_key="battery_type",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda channel: channel.battery_type,
+        families=RICH_BATTERY,
+        transmitter=True,
+    ),
+    MicboardSensorDescription(
+        key="rf_level",
+        translation_key="rf_level",
+        device_class=SensorDeviceClass.SIGNAL_STRENGTH,
+        native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=lambda channel: channel.rf_level_dbm,
+        families=MICROPHONES,
+    ),
+    MicboardSensorDescription(
+        key="audio_level",
+        translation_key="audio_level",
+        native_unit_of_measurement="dBFS",
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        entity_registry_enabled_default=False,
+        value_fn=lambda channel: channel.audio_level_dbfs,
+        families=AUDIO_DBFS,
+        audio=True,
+    ),
+    MicboardSensorDescription(
+        key="frequency",
+        device_class=SensorDeviceClass.FREQUENCY,
+        native_unit_of_measurement=UnitOfFrequency.MEGAHERTZ,
+        suggested_display_precision=3,
+        value_fn=lambda channel: channel.frequency_mhz,
+    ),
+    MicboardSensorDescription(
+        key="transmitter_model",
+        translation_key="transmitter_model",
+        value_fn=lambda channel: channel.tx_model,
+        families=MICROPHONES,
+        transmitter=True,
+    ),
+    MicboardSensorDescription(
+        key="transmitter_power",
+        translation_key="transmitter_power",
+        value_fn=lambda channel: channel.tx_power,
+        families=frozenset({Family.ULXD, Family.AXIENT_DIGITAL, Family.PSM1000}),
+        transmitter=True,
+    ),
+    MicboardSensorDescription(
+        key="gain",
+        translation_key="gain",
+        native_unit_of_measurement="dB",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda channel: channel.gain_db,
+        families=ALL - {Family.UHFR},
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: MicboardConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Create the sensors of every channel."""
+    coordinator = entry.runtime_data
+    info = coordinator.receiver.info
+    audio = entry.options.get(CONF_AUDIO_LEVELS, True)
+    async_add_entities(
+        MicboardChannelSensor(coordinator, description, channel)
+        for channel in range(1, info.channel_count + 1)
+        for description in SENSORS
+        if info.family in description.families and (audio or not description.audio)
+    )
+
+
+class MicboardChannelSensor(MicboardChannelEntity, SensorEntity):
+    """A value of one channel."""
+
+    entity_description: MicboardSensorDescription
+
+    @property
+    def native_value(self) -> StateType:
+        """The description's value, unknown for a transmitter that is off."""
+        channel = self.channel
+        if self.entity_description.transmitter and channel.tx_on is False:
+            return None
+        return self.entity_description.value_fn(channel)
