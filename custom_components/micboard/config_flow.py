@@ -180,7 +180,8 @@ class MicboardConfigFlow(ConfigFlow, domain=DOMAIN):
             host = user_input[CONF_HOST].strip()
             port = user_input[CONF_PORT]
             try:
-                probed = await probe(host, port)
+                # Without an ARP entry the MAC cannot be checked: trust the user.
+                probed = await probe(host, port, entry.data.get(CONF_MAC))
             except DeviceError as err:
                 errors, placeholders = _errors_for(err)
             else:

@@ -94,6 +94,10 @@ class Timing:
     reconnect_max: float = 30.0
 
 
+#: Timing used when a client is given none (tests may swap it for a faster one).
+DEFAULT_TIMING = Timing()
+
+
 @dataclass(slots=True)
 class _Expectation:
     param: str
@@ -121,7 +125,7 @@ class ShureReceiver:
         self._family_hint = family
         self._mac_hint = mac
         self._meter_rate_ms = meter_rate_ms
-        self.timing = timing or Timing()
+        self.timing = timing or DEFAULT_TIMING
         self._link: Link | None = None
         self._state: ReceiverState | None = None
         self._decoder: Decoder | None = None
@@ -308,7 +312,7 @@ class ShureReceiver:
             else:
                 info = await self._identify_tcp(known)
         if info.mac is None:
-            info.mac = self._mac_hint or await mac_from_arp(self.host)
+            info.mac = await mac_from_arp(self.host) or self._mac_hint
         if self._state is None or self._state.info.model != info.model:
             self._state = ReceiverState(info)
             for number in range(1, info.channel_count + 1):
@@ -348,7 +352,10 @@ class ShureReceiver:
             spec = catalog.lookup(reported)
             if spec is None:
                 raise UnsupportedDeviceError(reported)
-            family, model, channels = spec.family, spec.model, spec.channels
+            family, channels = spec.family, spec.channels
+            # Keep the "+" of SLX-D+ models; drop band suffixes such as "-A".
+            plus = "+" in reported[len(spec.model) :][:2]
+            model = spec.model + ("+" if plus else "")
         else:
             channels = max((n for n in (1, 2, 3, 4) if ("CHAN_NAME", n) in answered), default=0)
             if known is not None:

@@ -354,12 +354,6 @@ def _known_gauge(args: tuple[str, ...]) -> bool | None:
     return convert.number(_first(args)) not in {None, 255}
 
 
-def _link_status(args: tuple[str, ...]) -> bool | None:
-    # LINK_STATUS <slot> online|offline
-    state = convert.word(args[-1]) if args else None
-    return None if state is None else state == "ONLINE"
-
-
 def _rf_unmuted(args: tuple[str, ...]) -> bool | None:
     muted = convert.on_off(_first(args))
     return None if muted is None else not muted
@@ -374,7 +368,6 @@ PRESENCE: dict[Family, dict[str, PresenceHandler]] = {
     Family.SLXD: {
         "TX_MODEL": _model_present,
         "TX_BATT_BARS": _known_gauge,
-        "LINK_STATUS": _link_status,
     },
     Family.UHFR: {"TX_BAT": lambda args: convert.bars(_first(args)) is not None},
     Family.PSM1000: {"RF_MUTE": _rf_unmuted},
@@ -390,6 +383,7 @@ class Decoder:
 
     __slots__ = (
         "_channel_table",
+        "_links",
         "_presence",
         "_presence_table",
         "_sample",
@@ -406,6 +400,7 @@ class Decoder:
         self._sample_presence = SAMPLE_PRESENCE.get(family)
         self._presence_table = PRESENCE[family]
         self._presence: dict[int, dict[str, bool]] = {}
+        self._links: dict[int, dict[str, bool]] = {}
 
     def apply(self, message: Message) -> Update | None:
         """Apply one message; return what changed, or ``None`` if nothing did."""
@@ -436,6 +431,11 @@ class Decoder:
                 handler(channel, message.args, changed)
             if (presence := self._presence_table.get(param)) is not None:
                 self._update_presence(channel, param, presence(message.args), changed)
+            elif param == "LINK_STATUS" and len(message.args) >= 2:
+                # SLX-D+: LINK_STATUS <slot> online|offline; on when any slot is.
+                links = self._links.setdefault(index, {})
+                links[message.args[0]] = message.args[1].upper() == "ONLINE"
+                self._update_presence(channel, param, any(links.values()), changed)
         if not changed:
             return None
         return Update(index, frozenset(changed))

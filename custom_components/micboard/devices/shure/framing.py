@@ -82,7 +82,7 @@ class BracketParser:
     def __init__(self) -> None:
         """Start with an empty buffer."""
         self._buffer = b""
-        #: Bytes thrown away because they were outside any message.
+        #: Bytes (other than white space) thrown away outside any message.
         self.discarded = 0
         #: Framed messages whose content could not be parsed.
         self.malformed = 0
@@ -96,10 +96,11 @@ class BracketParser:
         while position < length:
             start = buffer.find(b"<", position)
             if start < 0:
-                self.discarded += length - position
+                self.discarded += len(buffer[position:].strip())
                 position = length
                 break
-            self.discarded += start - position
+            if start > position:
+                self.discarded += len(buffer[position:start].strip())
             end = self._find_end(buffer, start)
             if end is None:
                 position = start
