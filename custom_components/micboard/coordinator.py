@@ -177,13 +177,17 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
     @callback
     def _rename_channel_device(self, channel: int) -> None:
         registry = dr.async_get(self.hass)
-        device = registry.async_get_device(identifiers={(DOMAIN, f"{self.device_key}-{channel}")})
+        device = registry.async_get_device_by_identifier(
+            (DOMAIN, f"{self.device_key}-{channel}"), self.config_entry.entry_id
+        )
         if device is not None and device.name != (name := self.channel_name(channel)):
             registry.async_update_device(device.id, name=name)
 
     @callback
     def _rename_receiver_device(self) -> None:
         registry = dr.async_get(self.hass)
-        device = registry.async_get_device(identifiers={(DOMAIN, self.device_key)})
+        device = registry.async_get_device_by_identifier(
+            (DOMAIN, self.device_key), self.config_entry.entry_id
+        )
         if device is not None and device.name != (name := self.receiver_name()):
             registry.async_update_device(device.id, name=name)

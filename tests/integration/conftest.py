@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.micboard import const
 from custom_components.micboard.devices.shure import client
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
 from simulator import SimReceiver, create_receiver
 
 from .helpers import FAST_TIMING, entry_for

@@ -7,12 +7,12 @@ from collections.abc import Callable
 import socket
 from typing import Any
 
+from homeassistant.const import CONF_HOST, CONF_MAC, CONF_PORT
+from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.micboard.const import CONF_FAMILY, CONF_MODEL, DOMAIN
 from custom_components.micboard.devices.shure import Timing
-from homeassistant.const import CONF_HOST, CONF_MAC, CONF_PORT
-from homeassistant.core import HomeAssistant
 from simulator import SimReceiver
 
 FAST_TIMING = Timing(
