@@ -59,15 +59,11 @@ async def test_announcement_starts_a_flow(hass: HomeAssistant, listening) -> Non
     assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
 
 
-async def test_announcement_of_moved_receiver_updates_host(
-    hass: HomeAssistant, listening
-) -> None:
+async def test_announcement_of_moved_receiver_updates_host(hass: HomeAssistant, listening) -> None:
     entry = entry_for(listening, mac=MAC)
     entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_HOST: "10.20.30.40"})
-    with patch(
-        "custom_components.micboard.devices.shure.client.mac_from_arp", return_value=MAC
-    ):
+    with patch("custom_components.micboard.devices.shure.client.mac_from_arp", return_value=MAC):
         _announce(hass, "QLXD4", "Pulpit")
         await wait_for(hass, lambda: entry.data[CONF_HOST] == "127.0.0.1")
     assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []

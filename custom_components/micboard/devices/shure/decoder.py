@@ -238,13 +238,18 @@ AD_CHANNEL: dict[str, ChannelHandler] = {
 # --- SLX-D / SLX-D+ ------------------------------------------------------
 
 
+_slx_peak = _audio_120("audio_peak_dbfs")
+_slx_rms = _audio_120("audio_level_dbfs")
+_slx_rssi = _rf_rssi(120)
+
+
 def _slx_sample(channel: ChannelState, args: tuple[str, ...], changed: Changed) -> None:
     # audPeak audRms rfRssi (all value − 120)
     if len(args) < 3:
         return
-    _audio_120("audio_peak_dbfs")(channel, args[0:1], changed)
-    _audio_120("audio_level_dbfs")(channel, args[1:2], changed)
-    _rf_rssi(120)(channel, args[2:3], changed)
+    _slx_peak(channel, args[0:1], changed)
+    _slx_rms(channel, args[1:2], changed)
+    _slx_rssi(channel, args[2:3], changed)
 
 
 SLX_CHANNEL: dict[str, ChannelHandler] = {
@@ -253,9 +258,9 @@ SLX_CHANNEL: dict[str, ChannelHandler] = {
     "FREQUENCY": _field("frequency_mhz", convert.frequency_mhz),
     "GROUP_CHANNEL": _field("group_channel", convert.group_channel, join=True),
     "GROUP_CHAN": _field("group_channel", convert.group_channel, join=True),
-    "AUDIO_LEVEL_PEAK": _audio_120("audio_peak_dbfs"),
-    "AUDIO_LEVEL_RMS": _audio_120("audio_level_dbfs"),
-    "RSSI": _rf_rssi(120),
+    "AUDIO_LEVEL_PEAK": _slx_peak,
+    "AUDIO_LEVEL_RMS": _slx_rms,
+    "RSSI": _slx_rssi,
     "TX_MODEL": _field("tx_model", convert.word),
     "TX_BATT_BARS": _field("battery_bars", convert.bars),
     "TX_BATT_MINS": _runtime,
