@@ -487,7 +487,7 @@ class ShureReceiver:
                     delay = min(delay * 2, self.timing.reconnect_max)
                     continue
                 break
-            _LOGGER.info("Reconnected to %s at %s:%s", state.info.model, self.host, self.port)
+            _LOGGER.debug("Reconnected to %s at %s:%s", state.info.model, self.host, self.port)
             self._notify_connection(True)
 
     async def _watch_link(self, loop: asyncio.AbstractEventLoop) -> None:
