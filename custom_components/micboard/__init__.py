@@ -5,8 +5,10 @@ from __future__ import annotations
 from homeassistant.const import CONF_HOST, CONF_MAC, CONF_PORT, EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.typing import ConfigType
 
+from . import websocket
 from .const import (
     CONF_FAMILY,
     CONF_METER_RATE,
@@ -14,11 +16,13 @@ from .const import (
     DEFAULT_METER_RATE_MS,
     DEFAULT_PORT,
     DOMAIN,
+    SIGNAL_RECEIVERS_CHANGED,
 )
 from .coordinator import MicboardConfigEntry, MicboardCoordinator
 from .devices import Family
 from .devices.shure import ShureReceiver
 from .discovery import async_start_listener
+from .frontend import async_register_card
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR]
 
@@ -26,8 +30,10 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Start listening for receivers' announcements (once per run)."""
+    """Once per run: discovery listener, websocket API and the card."""
     await async_start_listener(hass)
+    websocket.async_register(hass)
+    await async_register_card(hass)
     return True
 
 
@@ -53,13 +59,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: MicboardConfigEntry) -> 
     coordinator = MicboardCoordinator(hass, entry, create_receiver(entry))
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
-    coordinator.async_register_receiver()
+    coordinator.async_register_devices()
 
     async def stop(_event: Event) -> None:
         await coordinator.async_shutdown()
 
     entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    async_dispatcher_send(hass, SIGNAL_RECEIVERS_CHANGED)
     return True
 
 
@@ -68,4 +75,5 @@ async def async_unload_entry(hass: HomeAssistant, entry: MicboardConfigEntry) ->
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
         await entry.runtime_data.async_shutdown()
+        async_dispatcher_send(hass, SIGNAL_RECEIVERS_CHANGED)
     return unloaded

@@ -27,3 +27,6 @@ METER_STATE_INTERVAL: Final = timedelta(seconds=10)
 
 #: Battery at or below this level counts as low (binary sensor).
 LOW_BATTERY_PERCENT: Final = 20
+
+#: Dispatcher signal: a receiver entry was set up or unloaded.
+SIGNAL_RECEIVERS_CHANGED: Final = f"{DOMAIN}_receivers_changed"

@@ -64,8 +64,10 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
         self._unsubscribe: list[Callable[[], None]] = []
         self._meter_flush: CALLBACK_TYPE | None = None
         self._meter_listeners: list[Callable[[Update], None]] = []
-        #: Device registry id of the receiver (set by :meth:`async_register_receiver`).
+        #: Device registry ids of the receiver and its channels (set by
+        #: :meth:`async_register_devices`).
         self.receiver_device_id = ""
+        self.channel_device_ids: dict[int, str] = {}
 
     async def _async_setup(self) -> None:
         try:
@@ -142,11 +144,12 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
         self.async_update_listeners()
 
     @callback
-    def async_register_receiver(self) -> None:
-        """Register the receiver's device before its channels refer to it."""
+    def async_register_devices(self) -> None:
+        """Register the receiver's device, then one child device per channel."""
         info = self.receiver.info
         state = self.receiver.state
-        device = dr.async_get(self.hass).async_get_or_create(
+        registry = dr.async_get(self.hass)
+        device = registry.async_get_or_create(
             config_entry_id=self.config_entry.entry_id,
             identifiers={(DOMAIN, self.device_key)},
             connections={(dr.CONNECTION_NETWORK_MAC, info.mac)} if info.mac else set(),
@@ -158,6 +161,20 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
             configuration_url=f"http://{info.host}/",
         )
         self.receiver_device_id = device.id
+        for channel in range(1, info.channel_count + 1):
+            child = registry.async_get_or_create(
+                config_entry_id=self.config_entry.entry_id,
+                identifiers={(DOMAIN, self.channel_key(channel))},
+                manufacturer=MANUFACTURER,
+                model=f"{info.model} channel",
+                name=self.channel_name(channel),
+                via_device_id=device.id,
+            )
+            self.channel_device_ids[channel] = child.id
+
+    def channel_key(self, channel: int) -> str:
+        """Identifier of a channel's device."""
+        return f"{self.device_key}-{channel}"
 
     @property
     def device_key(self) -> str:
@@ -178,7 +195,7 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
     def _rename_channel_device(self, channel: int) -> None:
         registry = dr.async_get(self.hass)
         device = registry.async_get_device_by_identifier(
-            (DOMAIN, f"{self.device_key}-{channel}"), self.config_entry.entry_id
+            (DOMAIN, self.channel_key(channel)), self.config_entry.entry_id
         )
         if device is not None and device.name != (name := self.channel_name(channel)):
             registry.async_update_device(device.id, name=name)

@@ -6,7 +6,7 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import DOMAIN, MANUFACTURER
+from .const import DOMAIN
 from .coordinator import MicboardCoordinator
 from .devices import ChannelState
 
@@ -39,13 +39,8 @@ class MicboardChannelEntity(CoordinatorEntity[MicboardCoordinator]):
         self.channel_number = channel
         key = coordinator.device_key
         self._attr_unique_id = f"{key}-{channel}-{description.key}"
-        info = coordinator.receiver.info
         self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, f"{key}-{channel}")},
-            manufacturer=MANUFACTURER,
-            model=f"{info.model} channel",
-            name=coordinator.channel_name(channel),
-            via_device_id=coordinator.receiver_device_id,
+            identifiers={(DOMAIN, coordinator.channel_key(channel))}
         )
 
     @property

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
-
-from homeassistant.core import HomeAssistant
-from homeassistant.setup import async_setup_component
 
 
 async def test_diagnostics_redact_addresses(

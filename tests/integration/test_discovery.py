@@ -5,14 +5,14 @@ from __future__ import annotations
 import socket
 from unittest.mock import patch
 
-import pytest
-
-from custom_components.micboard.const import DOMAIN
-from custom_components.micboard.discovery import DATA_LISTENER
 from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.setup import async_setup_component
+import pytest
+
+from custom_components.micboard.const import DOMAIN
+from custom_components.micboard.discovery import DATA_LISTENER
 from simulator import build_slp_attr_reply
 
 from .helpers import entry_for, wait_for

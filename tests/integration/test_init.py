@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
-from custom_components.micboard.const import CONF_AUDIO_LEVELS, DOMAIN
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+import pytest
+
+from custom_components.micboard.const import CONF_AUDIO_LEVELS, DOMAIN
 from simulator import create_receiver
 
 from .helpers import entry_for, free_port, state_of, wait_for

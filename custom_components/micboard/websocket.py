@@ -1,0 +1,191 @@
+"""Websocket API for the Micboard card: live channel state and meters.
+
+``micboard/subscribe`` answers with a snapshot of every receiver, then streams
+changes as the receivers report them — meters at the receiver's own rate —
+without going through entity states (which are throttled for the recorder).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components import websocket_api
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+import probatio
+
+from .const import DOMAIN, SIGNAL_RECEIVERS_CHANGED
+from .coordinator import MicboardConfigEntry, MicboardCoordinator
+from .devices import Update
+
+
+@callback
+def async_register(hass: HomeAssistant) -> None:
+    """Register the websocket commands."""
+    websocket_api.async_register_command(hass, ws_subscribe)
+
+
+def _loaded_entries(hass: HomeAssistant) -> list[MicboardConfigEntry]:
+    # Entries that are set up or finishing their setup (the signal is sent
+    # from the end of async_setup_entry, before the state says LOADED).
+    return [
+        entry
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        if entry.state in (ConfigEntryState.LOADED, ConfigEntryState.SETUP_IN_PROGRESS)
+        and isinstance(getattr(entry, "runtime_data", None), MicboardCoordinator)
+    ]
+
+
+def channel_payload(
+    hass: HomeAssistant, coordinator: MicboardCoordinator, number: int
+) -> dict[str, Any]:
+    """Everything the card shows for one channel."""
+    registry = dr.async_get(hass)
+    channel = coordinator.receiver.state.channel(number)
+    device = registry.async_get(coordinator.channel_device_ids.get(number, ""))
+    receiver = registry.async_get(coordinator.receiver_device_id)
+    payload = channel.as_dict()
+    payload.update(
+        {
+            "channel": number,
+            "device_id": device.id if device else None,
+            "device_name": (device.name_by_user or device.name) if device else None,
+            "area_id": (device.area_id if device else None)
+            or (receiver.area_id if receiver else None),
+        }
+    )
+    return payload
+
+
+def receiver_payload(hass: HomeAssistant, entry: MicboardConfigEntry) -> dict[str, Any]:
+    """Everything the card shows for one receiver and its channels."""
+    coordinator = entry.runtime_data
+    receiver = coordinator.receiver
+    device = dr.async_get(hass).async_get(coordinator.receiver_device_id)
+    return {
+        "entry_id": entry.entry_id,
+        "device_id": coordinator.receiver_device_id,
+        "name": (device.name_by_user or device.name) if device else coordinator.receiver_name(),
+        "model": receiver.info.model,
+        "family": receiver.info.family.value,
+        "area_id": device.area_id if device else None,
+        "connected": coordinator.last_update_success and receiver.connected,
+        "meter_rate_ms": receiver.state.meter_rate_ms,
+        "channels": [
+            channel_payload(hass, coordinator, number)
+            for number in range(1, receiver.info.channel_count + 1)
+        ],
+    }
+
+
+class _Subscription:
+    """One card's subscription: follows every loaded receiver."""
+
+    def __init__(
+        self, hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg_id: int
+    ) -> None:
+        self.hass = hass
+        self.connection = connection
+        self.msg_id = msg_id
+        self._unsubscribe: list[CALLBACK_TYPE] = []
+        self._connected: dict[str, bool] = {}
+
+    @callback
+    def start(self) -> CALLBACK_TYPE:
+        remove_signal = async_dispatcher_connect(
+            self.hass, SIGNAL_RECEIVERS_CHANGED, self._resubscribe
+        )
+        self._resubscribe()
+
+        @callback
+        def stop() -> None:
+            remove_signal()
+            self._clear()
+
+        return stop
+
+    @callback
+    def _clear(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe = []
+
+    @callback
+    def _resubscribe(self) -> None:
+        self._clear()
+        entries = _loaded_entries(self.hass)
+        for entry in entries:
+            coordinator = entry.runtime_data
+            self._connected[entry.entry_id] = coordinator.last_update_success
+            self._unsubscribe.append(
+                coordinator.async_add_meter_listener(self._update_listener(entry))
+            )
+            self._unsubscribe.append(
+                coordinator.async_add_listener(self._availability_listener(entry))
+            )
+        self._send(
+            {
+                "type": "snapshot",
+                "receivers": [receiver_payload(self.hass, entry) for entry in entries],
+            }
+        )
+
+    def _update_listener(self, entry: MicboardConfigEntry) -> Any:
+        coordinator = entry.runtime_data
+
+        @callback
+        def updated(update: Update) -> None:
+            state = coordinator.receiver.state
+            if update.channel is None:
+                values = {name: getattr(state, name, None) for name in update.fields}
+                self._send({"type": "receiver", "entry_id": entry.entry_id, "data": values})
+                return
+            channel = state.channel(update.channel).as_dict()
+            self._send(
+                {
+                    "type": "meter" if update.metered else "channel",
+                    "entry_id": entry.entry_id,
+                    "channel": update.channel,
+                    "data": {name: channel[name] for name in update.fields if name in channel},
+                }
+            )
+
+        return updated
+
+    def _availability_listener(self, entry: MicboardConfigEntry) -> CALLBACK_TYPE:
+        coordinator = entry.runtime_data
+
+        @callback
+        def changed() -> None:
+            connected = coordinator.last_update_success and coordinator.receiver.connected
+            if self._connected.get(entry.entry_id) == connected:
+                return
+            self._connected[entry.entry_id] = connected
+            if connected:
+                # Everything may have changed while the link was down.
+                self._send(
+                    {"type": "receiver_snapshot", "receiver": receiver_payload(self.hass, entry)}
+                )
+                return
+            self._send(
+                {"type": "receiver", "entry_id": entry.entry_id, "data": {"connected": False}}
+            )
+
+        return changed
+
+    @callback
+    def _send(self, event: dict[str, Any]) -> None:
+        self.connection.send_message(websocket_api.event_message(self.msg_id, event))
+
+
+@websocket_api.websocket_command({probatio.Required("type"): "micboard/subscribe"})
+@callback
+def ws_subscribe(
+    hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """Stream receivers' channel state and meters to a card."""
+    subscription = _Subscription(hass, connection, msg["id"])
+    connection.send_result(msg["id"])
+    connection.subscriptions[msg["id"]] = subscription.start()
