@@ -39,7 +39,7 @@ DEFAULT_PORT = 2202
 MIN_METER_RATE_MS = 1000
 MAX_METER_RATE_MS = 65535
 MAX_NAME_LENGTH = 8
-_FORBIDDEN_NAME_CHARS = frozenset("{}<>*\r\n")
+_FORBIDDEN_NAME_CHARS = frozenset("{}<>*")
 
 
 class Capability(StrEnum):
@@ -72,7 +72,7 @@ _POLLED_PARAMS: dict[Family, tuple[str, ...]] = {
         "AUDIO_IN_LVL",
         "METER_RATE",
     ),
-    Family.UHFR: ("CHAN_NAME", "GROUP_CHAN", "FREQUENCY", "TX_BAT"),
+    Family.UHFR: ("CHAN_NAME", "GROUP_CHAN", "FREQUENCY", "TX_BAT", "MUTE"),
 }
 
 
@@ -222,10 +222,13 @@ class ShureReceiver:
             else None
         )
 
-    async def updates(self) -> AsyncIterator[Update]:
-        """Iterate over changes as they arrive (until the caller stops)."""
+    def updates(self) -> AsyncIterator[Update]:
+        """Iterate over changes from now on (until the caller stops iterating)."""
         queue: asyncio.Queue[Update] = asyncio.Queue(maxsize=1000)
         self._queues.append(queue)
+        return self._drain(queue)
+
+    async def _drain(self, queue: asyncio.Queue[Update]) -> AsyncIterator[Update]:
         try:
             while True:
                 yield await queue.get()
@@ -241,8 +244,12 @@ class ShureReceiver:
         """Rename a channel (1–8 characters, as the receivers allow)."""
         self._check_channel(channel)
         name = name.strip()
-        if not 1 <= len(name) <= MAX_NAME_LENGTH or _FORBIDDEN_NAME_CHARS & set(name):
-            raise ValueError(f"channel name must be 1-{MAX_NAME_LENGTH} plain characters")
+        if (
+            not 1 <= len(name) <= MAX_NAME_LENGTH
+            or not all(" " <= char <= "~" for char in name)
+            or _FORBIDDEN_NAME_CHARS & set(name)
+        ):
+            raise ValueError(f"channel name must be 1-{MAX_NAME_LENGTH} plain ASCII characters")
         family = self.info.family
         if family is Family.UHFR:
             value = name.replace(" ", "_")
@@ -273,8 +280,8 @@ class ShureReceiver:
     async def set_meter_rate(self, rate_ms: int) -> None:
         """Meter every ``rate_ms`` milliseconds (0 = off, else >= 1000)."""
         _check_meter_rate(rate_ms)
-        self._meter_rate_ms = rate_ms
         self._require_link()
+        self._meter_rate_ms = rate_ms
         self._send_meter_rate(rate_ms)
 
     # --- connection ------------------------------------------------------

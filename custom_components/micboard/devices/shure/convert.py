@@ -54,7 +54,7 @@ def bars(value: str) -> int | None:
 def runtime(value: str) -> tuple[int | None, BatteryRuntimeStatus | None]:
     """Battery runtime in minutes and, when not known, why."""
     raw = number(value)
-    if raw is None:
+    if raw is None or raw < 0:
         return None, None
     if raw == 65535:
         return None, BatteryRuntimeStatus.UNKNOWN
@@ -85,7 +85,7 @@ def frequency_mhz(value: str) -> float | None:
             return None
         return mhz if mhz > 0 and math.isfinite(mhz) else None
     raw = number(value)
-    if not raw:
+    if raw is None or raw <= 0:
         return None
     return raw / 1000
 

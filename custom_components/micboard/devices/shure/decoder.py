@@ -243,13 +243,21 @@ _slx_rms = _audio_120("audio_level_dbfs")
 _slx_rssi = _rf_rssi(120)
 
 
+def _slx_sample_rssi(channel: ChannelState, args: tuple[str, ...], changed: Changed) -> None:
+    # The sample carries one RSSI for the channel, not one per antenna.
+    raw = convert.number(_first(args))
+    level = None if raw is None else float(raw - 120)
+    _set(channel, "rf_antenna_dbm", (level,), changed)
+    _set_rf_summary(channel, changed, raw_best=None if raw is None else float(raw))
+
+
 def _slx_sample(channel: ChannelState, args: tuple[str, ...], changed: Changed) -> None:
     # audPeak audRms rfRssi (all value − 120)
     if len(args) < 3:
         return
     _slx_peak(channel, args[0:1], changed)
     _slx_rms(channel, args[1:2], changed)
-    _slx_rssi(channel, args[2:3], changed)
+    _slx_sample_rssi(channel, args[2:3], changed)
 
 
 SLX_CHANNEL: dict[str, ChannelHandler] = {
@@ -313,10 +321,6 @@ UHFR_CHANNEL: dict[str, ChannelHandler] = {
 # --- PSM1000 -------------------------------------------------------------
 
 
-def _psm_meter(channel: ChannelState, args: tuple[str, ...], changed: Changed) -> None:
-    _set(channel, "audio_meter", convert.psm_meter(_first(args)), changed)
-
-
 PSM_CHANNEL: dict[str, ChannelHandler] = {
     "CHAN_NAME": _field("name", convert.text, join=True),
     "GROUP_CHAN": _field("group_channel", convert.group_channel, join=True),
@@ -325,8 +329,6 @@ PSM_CHANNEL: dict[str, ChannelHandler] = {
         "tx_power", lambda v: None if (n := convert.number(v)) is None else f"{n} mW"
     ),
     "AUDIO_IN_LVL": _field("gain_db", convert.number),
-    "AUDIO_IN_LVL_L": _psm_meter,
-    "AUDIO_IN_LVL_R": _psm_meter,
 }
 
 
@@ -383,14 +385,28 @@ SAMPLE_PRESENCE: dict[Family, Callable[[tuple[str, ...]], bool | None]] = {
 }
 
 
+#: PSM1000 input meters: left and right; the channel shows the louder.
+PSM_METERS = {"AUDIO_IN_LVL_L": 0, "AUDIO_IN_LVL_R": 1}
+
+_TRANSMITTER = frozenset(TRANSMITTER_FIELDS)
+
+
 class Decoder:
-    """Turn messages into model changes for one receiver."""
+    """Turn messages into model changes for one receiver.
+
+    Transmitter values are remembered as reported, but shown as unknown
+    while the transmitter is off; they reappear (until newer reports
+    replace them) when it comes back, as a short "unknown" report must not
+    wipe values the receiver does not send again.
+    """
 
     __slots__ = (
         "_channel_table",
         "_links",
         "_presence",
         "_presence_table",
+        "_psm_levels",
+        "_reported",
         "_sample",
         "_sample_presence",
         "state",
@@ -406,6 +422,8 @@ class Decoder:
         self._presence_table = PRESENCE[family]
         self._presence: dict[int, dict[str, bool]] = {}
         self._links: dict[int, dict[str, bool]] = {}
+        self._reported: dict[int, dict[str, object]] = {}
+        self._psm_levels: dict[int, list[int | None]] = {}
 
     def apply(self, message: Message) -> Update | None:
         """Apply one message; return what changed, or ``None`` if nothing did."""
@@ -433,7 +451,19 @@ class Decoder:
         else:
             param = message.param
             if (handler := self._channel_table.get(param)) is not None:
-                handler(channel, message.args, changed)
+                if channel.tx_on is False:
+                    self._apply_hidden(channel, handler, message.args, changed)
+                else:
+                    handler(channel, message.args, changed)
+                    if _TRANSMITTER.intersection(changed):
+                        reported = self._reported.setdefault(index, {})
+                        for name in _TRANSMITTER.intersection(changed):
+                            reported[name] = getattr(channel, name)
+            elif (side := PSM_METERS.get(param)) is not None:
+                sides = self._psm_levels.setdefault(index, [None, None])
+                sides[side] = convert.psm_meter(_first(message.args))
+                known = [level for level in sides if level is not None]
+                _set(channel, "audio_meter", max(known) if known else None, changed)
             if (presence := self._presence_table.get(param)) is not None:
                 self._update_presence(channel, param, presence(message.args), changed)
             elif param == "LINK_STATUS" and len(message.args) >= 2:
@@ -444,6 +474,23 @@ class Decoder:
         if not changed:
             return None
         return Update(index, frozenset(changed))
+
+    def _apply_hidden(
+        self,
+        channel: ChannelState,
+        handler: ChannelHandler,
+        args: tuple[str, ...],
+        changed: Changed,
+    ) -> None:
+        """Apply a report while the transmitter is off: remember, keep hidden."""
+        reported = self._reported.setdefault(channel.number, {})
+        for name in TRANSMITTER_FIELDS:
+            setattr(channel, name, reported.get(name))
+        handler(channel, args, changed)
+        for name in TRANSMITTER_FIELDS:
+            reported[name] = getattr(channel, name)
+            setattr(channel, name, None)
+        changed[:] = [name for name in changed if name not in _TRANSMITTER]
 
     def _update_presence(
         self, channel: ChannelState, indicator: str, value: bool | None, changed: Changed
@@ -457,9 +504,9 @@ class Decoder:
             return
         channel.tx_on = tx_on
         changed.append("tx_on")
-        if not tx_on:
-            for name in TRANSMITTER_FIELDS:
-                _set(channel, name, None, changed)
+        reported = self._reported.get(channel.number, {})
+        for name in TRANSMITTER_FIELDS:
+            _set(channel, name, reported.get(name) if tx_on else None, changed)
 
     def _apply_device(self, message: Message) -> Update | None:
         param = message.param
