@@ -5,10 +5,13 @@ from __future__ import annotations
 from homeassistant.const import CONF_HOST, CONF_MAC, CONF_PORT, EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.discovery import async_load_platform
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.typing import ConfigType
 
 from . import websocket
+from .alerts import AlertEngine, AlertSettings
+from .assignments import DATA_MANAGER, AssignmentManager, async_get_manager
 from .const import (
     CONF_FAMILY,
     CONF_METER_RATE,
@@ -23,17 +26,26 @@ from .devices import Family
 from .devices.shure import ShureReceiver
 from .discovery import async_start_listener
 from .frontend import async_register_card
+from .services import async_setup_services
 
-PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR]
+PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH, Platform.TEXT]
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Once per run: discovery listener, websocket API and the card."""
+    """Once per run: assignments, actions, discovery, websocket API, card, summary."""
+    manager = AssignmentManager(hass)
+    await manager.async_load()
+    hass.data[DATA_MANAGER] = manager
+    async_setup_services(hass)
     await async_start_listener(hass)
     websocket.async_register(hass)
     await async_register_card(hass)
+    hass.async_create_task(
+        async_load_platform(hass, Platform.SENSOR, DOMAIN, {"summary": True}, config),
+        eager_start=True,
+    )
     return True
 
 
@@ -60,12 +72,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: MicboardConfigEntry) -> 
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     coordinator.async_register_devices()
+    engine = AlertEngine(
+        hass, coordinator, async_get_manager(hass), AlertSettings.from_options(dict(entry.options))
+    )
 
     async def stop(_event: Event) -> None:
         await coordinator.async_shutdown()
 
     entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    entry.async_on_unload(engine.async_start())
     async_dispatcher_send(hass, SIGNAL_RECEIVERS_CHANGED)
     return True
 

@@ -16,15 +16,26 @@ from homeassistant.helpers import selector
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 import probatio
 
+from .assignments import async_rekey_assignments
 from .const import (
     CONF_AUDIO_LEVELS,
+    CONF_BATTERY_CRITICAL,
+    CONF_BATTERY_LOW,
     CONF_FAMILY,
     CONF_METER_RATE,
     CONF_METERING,
     CONF_MODEL,
+    CONF_REPEAT_MINUTES,
+    CONF_RUNTIME_CRITICAL,
+    CONF_RUNTIME_LOW,
+    DEFAULT_BATTERY_CRITICAL,
     DEFAULT_METER_RATE_MS,
     DEFAULT_PORT,
+    DEFAULT_REPEAT_MINUTES,
+    DEFAULT_RUNTIME_CRITICAL,
+    DEFAULT_RUNTIME_LOW,
     DOMAIN,
+    LOW_BATTERY_PERCENT,
     MAX_METER_RATE_MS,
 )
 from .coordinator import MicboardConfigEntry, error_key
@@ -189,6 +200,9 @@ class MicboardConfigFlow(ConfigFlow, domain=DOMAIN):
                     await self.async_set_unique_id(probed.unique_id)
                     self._abort_if_unique_id_mismatch(reason="wrong_device")
                     return self.async_update_reload_and_abort(entry, data_updates=probed.data())
+                if entry.unique_id is not None and entry.unique_id != probed.unique_id:
+                    # Keyed on the address: move the performers with it.
+                    await async_rekey_assignments(self.hass, entry.unique_id, probed.unique_id)
                 return self.async_update_reload_and_abort(
                     entry, unique_id=probed.unique_id, data_updates=probed.data()
                 )
@@ -202,14 +216,42 @@ class MicboardConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
 
+#: Alert thresholds in the options: key, default, range and unit.
+THRESHOLDS = (
+    (CONF_BATTERY_LOW, LOW_BATTERY_PERCENT, 1, 100, "%"),
+    (CONF_BATTERY_CRITICAL, DEFAULT_BATTERY_CRITICAL, 1, 100, "%"),
+    (CONF_RUNTIME_LOW, DEFAULT_RUNTIME_LOW, 1, 1440, "min"),
+    (CONF_RUNTIME_CRITICAL, DEFAULT_RUNTIME_CRITICAL, 1, 1440, "min"),
+    (CONF_REPEAT_MINUTES, DEFAULT_REPEAT_MINUTES, 0, 1440, "min"),
+)
+
+
+def _number(low: int, high: int, unit: str) -> selector.NumberSelector:
+    return selector.NumberSelector(
+        selector.NumberSelectorConfig(
+            min=low,
+            max=high,
+            step=1,
+            unit_of_measurement=unit,
+            mode=selector.NumberSelectorMode.BOX,
+        )
+    )
+
+
 class MicboardOptionsFlow(OptionsFlowWithReload):
     """Metering rate and audio-level entities."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show the options."""
+        errors: dict[str, str] = {}
         if user_input is not None:
-            return self.async_create_entry(data=user_input)
-        options = self.config_entry.options
+            if user_input[CONF_BATTERY_CRITICAL] > user_input[CONF_BATTERY_LOW]:
+                errors[CONF_BATTERY_CRITICAL] = "critical_above_low"
+            elif user_input[CONF_RUNTIME_CRITICAL] > user_input[CONF_RUNTIME_LOW]:
+                errors[CONF_RUNTIME_CRITICAL] = "critical_above_low"
+            else:
+                return self.async_create_entry(data=user_input)
+        options = {**self.config_entry.options, **(user_input or {})}
         schema = probatio.Schema(
             {
                 probatio.Required(CONF_METERING, default=options.get(CONF_METERING, False)): bool,
@@ -227,6 +269,12 @@ class MicboardOptionsFlow(OptionsFlowWithReload):
                 probatio.Required(
                     CONF_AUDIO_LEVELS, default=options.get(CONF_AUDIO_LEVELS, True)
                 ): bool,
+                **{
+                    probatio.Required(key, default=options.get(key, default)): _number(
+                        low, high, unit
+                    )
+                    for key, default, low, high, unit in THRESHOLDS
+                },
             }
         )
-        return self.async_show_form(step_id="init", data_schema=schema)
+        return self.async_show_form(step_id="init", data_schema=schema, errors=errors)

@@ -30,3 +30,35 @@ LOW_BATTERY_PERCENT: Final = 20
 
 #: Dispatcher signal: a receiver entry was set up or unloaded.
 SIGNAL_RECEIVERS_CHANGED: Final = f"{DOMAIN}_receivers_changed"
+
+#: Dispatcher signal: assignments changed.
+SIGNAL_ASSIGNMENTS_CHANGED: Final = f"{DOMAIN}_assignments_changed"
+
+EVENT_ALERT: Final = f"{DOMAIN}_alert"
+ALERT_TYPES: Final = (
+    "battery_low",
+    "battery_critical",
+    "transmitter_off",
+    "rf_lost",
+    "interference",
+    "receiver_offline",
+)
+
+CONF_BATTERY_LOW: Final = "battery_low"
+CONF_BATTERY_CRITICAL: Final = "battery_critical"
+CONF_RUNTIME_LOW: Final = "runtime_low"
+CONF_RUNTIME_CRITICAL: Final = "runtime_critical"
+CONF_REPEAT_MINUTES: Final = "repeat_minutes"
+
+DEFAULT_BATTERY_CRITICAL: Final = 10
+DEFAULT_RUNTIME_LOW: Final = 60
+DEFAULT_RUNTIME_CRITICAL: Final = 30
+DEFAULT_REPEAT_MINUTES: Final = 5
+
+#: A low-battery alert clears only once the level is this much above its threshold.
+BATTERY_HYSTERESIS_PERCENT: Final = 5
+RUNTIME_HYSTERESIS_MINUTES: Final = 10
+#: RF at or below this (with a transmitter on) counts as lost.
+RF_LOST_DBM: Final = -95.0
+#: RF must stay lost this long before the alert fires (the transmitter may be switching off).
+RF_LOST_DELAY: Final = timedelta(seconds=2)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import DOMAIN
+from .assignments import Assignment, AssignmentManager, async_get_manager
+from .const import DOMAIN, SIGNAL_ASSIGNMENTS_CHANGED
 from .coordinator import MicboardCoordinator
 from .devices import ChannelState
 
@@ -47,3 +49,31 @@ class MicboardChannelEntity(CoordinatorEntity[MicboardCoordinator]):
     def channel(self) -> ChannelState:
         """The channel's current state."""
         return self.coordinator.data.channel(self.channel_number)
+
+
+class MicboardAssignmentEntity(MicboardChannelEntity):
+    """A channel entity backed by the channel's assignment."""
+
+    @property
+    def manager(self) -> AssignmentManager:
+        """The integration's assignments."""
+        return async_get_manager(self.hass)
+
+    @property
+    def assignment(self) -> Assignment | None:
+        """What is stored for this channel."""
+        return self.manager.get(self.coordinator.device_key, self.channel_number)
+
+    @property
+    def available(self) -> bool:
+        """Assignments can be edited while the receiver is offline."""
+        return self.manager.writable
+
+    async def async_added_to_hass(self) -> None:
+        """Follow assignment changes."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass, SIGNAL_ASSIGNMENTS_CHANGED, self.async_write_ha_state
+            )
+        )

@@ -11,6 +11,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
     PERCENTAGE,
     SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
@@ -19,15 +20,25 @@ from homeassistant.const import (
     UnitOfTemperature,
     UnitOfTime,
 )
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.helpers.typing import StateType
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.entity_platform import (
+    AddConfigEntryEntitiesCallback,
+    AddEntitiesCallback,
+)
+from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType, StateType
 
-from .const import CONF_AUDIO_LEVELS
-from .coordinator import MicboardConfigEntry
+from .const import (
+    CONF_AUDIO_LEVELS,
+    CONF_BATTERY_LOW,
+    DOMAIN,
+    LOW_BATTERY_PERCENT,
+    SIGNAL_RECEIVERS_CHANGED,
+)
+from .coordinator import MicboardConfigEntry, MicboardCoordinator
 from .devices import ChannelState, Family
 from .entity import MicboardChannelEntity
-from .helpers import battery_level
+from .helpers import battery_level, battery_low
 
 PARALLEL_UPDATES = 0
 
@@ -202,3 +213,116 @@ class MicboardChannelSensor(MicboardChannelEntity, SensorEntity):
         if self.entity_description.transmitter and channel.tx_on is False:
             return None
         return self.entity_description.value_fn(channel)
+
+
+# --- Summary sensors across every receiver ---------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class MicboardSummaryDescription(SensorEntityDescription):
+    """A count over every configured receiver."""
+
+    value_fn: Callable[[list[MicboardConfigEntry]], int]
+
+
+def _channels(entries: list[MicboardConfigEntry]) -> list[tuple[MicboardConfigEntry, ChannelState]]:
+    return [
+        (entry, channel)
+        for entry in entries
+        if entry.runtime_data.last_update_success
+        for channel in entry.runtime_data.receiver.state.channels.values()
+    ]
+
+
+def _low(entry: MicboardConfigEntry, channel: ChannelState) -> bool:
+    return bool(battery_low(channel, int(entry.options.get(CONF_BATTERY_LOW, LOW_BATTERY_PERCENT))))
+
+
+SUMMARY_SENSORS: tuple[MicboardSummaryDescription, ...] = (
+    MicboardSummaryDescription(
+        key="transmitters_on",
+        translation_key="transmitters_on",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda entries: sum(1 for _, ch in _channels(entries) if ch.tx_on),
+    ),
+    MicboardSummaryDescription(
+        key="transmitters_low_battery",
+        translation_key="transmitters_low_battery",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda entries: sum(1 for entry, ch in _channels(entries) if _low(entry, ch)),
+    ),
+    MicboardSummaryDescription(
+        key="receivers_offline",
+        translation_key="receivers_offline",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda entries: sum(
+            1
+            for entry in entries
+            if not (
+                entry.runtime_data.last_update_success and entry.runtime_data.receiver.connected
+            )
+        ),
+    ),
+)
+
+
+async def async_setup_platform(
+    hass: HomeAssistant,
+    config: ConfigType,
+    async_add_entities: AddEntitiesCallback,
+    discovery_info: DiscoveryInfoType | None = None,
+) -> None:
+    """The summary sensors (loaded once from the integration's setup)."""
+    if discovery_info is None:
+        return
+    async_add_entities(MicboardSummarySensor(description) for description in SUMMARY_SENSORS)
+
+
+class MicboardSummarySensor(SensorEntity):
+    """A count over every receiver, updated as they report."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+    entity_description: MicboardSummaryDescription
+
+    def __init__(self, description: MicboardSummaryDescription) -> None:
+        """Create the sensor."""
+        self.entity_description = description
+        self._attr_unique_id = f"{DOMAIN}_summary_{description.key}"
+        self._listeners: list[Callable[[], None]] = []
+
+    @property
+    def native_value(self) -> int:
+        """The count."""
+        return self.entity_description.value_fn(self._entries())
+
+    def _entries(self) -> list[MicboardConfigEntry]:
+        return [
+            entry
+            for entry in self.hass.config_entries.async_entries(DOMAIN)
+            if entry.state in (ConfigEntryState.LOADED, ConfigEntryState.SETUP_IN_PROGRESS)
+            and isinstance(getattr(entry, "runtime_data", None), MicboardCoordinator)
+        ]
+
+    async def async_added_to_hass(self) -> None:
+        """Follow receivers as they are added, removed and report."""
+        self.async_on_remove(
+            async_dispatcher_connect(self.hass, SIGNAL_RECEIVERS_CHANGED, self._follow)
+        )
+        self.async_on_remove(self._unfollow)
+        self._follow()
+
+    @callback
+    def _unfollow(self) -> None:
+        for remove in self._listeners:
+            remove()
+        self._listeners = []
+
+    @callback
+    def _follow(self) -> None:
+        self._unfollow()
+        self._listeners = [
+            entry.runtime_data.async_add_listener(self.async_write_ha_state)
+            for entry in self._entries()
+        ]
+        self.async_write_ha_state()

@@ -16,7 +16,8 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 import probatio
 
-from .const import DOMAIN, SIGNAL_RECEIVERS_CHANGED
+from .assignments import async_get_manager
+from .const import DOMAIN, SIGNAL_ASSIGNMENTS_CHANGED, SIGNAL_RECEIVERS_CHANGED
 from .coordinator import MicboardConfigEntry, MicboardCoordinator
 from .devices import Update
 
@@ -47,9 +48,13 @@ def channel_payload(
     device = registry.async_get(coordinator.channel_device_ids.get(number, ""))
     receiver = registry.async_get(coordinator.receiver_device_id)
     payload = channel.as_dict()
+    assignment = async_get_manager(hass).get(coordinator.device_key, number)
     payload.update(
         {
             "channel": number,
+            "performer": assignment.performer if assignment else None,
+            "contact": assignment.contact if assignment else None,
+            "alerts_enabled": assignment.alerts if assignment else True,
             "device_id": device.id if device else None,
             "device_name": (device.name_by_user or device.name) if device else None,
             "area_id": (device.area_id if device else None)
@@ -94,14 +99,16 @@ class _Subscription:
 
     @callback
     def start(self) -> CALLBACK_TYPE:
-        remove_signal = async_dispatcher_connect(
-            self.hass, SIGNAL_RECEIVERS_CHANGED, self._resubscribe
-        )
+        removers = [
+            async_dispatcher_connect(self.hass, SIGNAL_RECEIVERS_CHANGED, self._resubscribe),
+            async_dispatcher_connect(self.hass, SIGNAL_ASSIGNMENTS_CHANGED, self._resubscribe),
+        ]
         self._resubscribe()
 
         @callback
         def stop() -> None:
-            remove_signal()
+            for remove in removers:
+                remove()
             self._clear()
 
         return stop

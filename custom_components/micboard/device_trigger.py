@@ -1,0 +1,61 @@
+"""Device triggers: one per alert type (and its clearing)."""
+
+from __future__ import annotations
+
+from homeassistant.components.device_automation import (
+    DEVICE_TRIGGER_BASE_SCHEMA,
+    DeviceNotFound,
+)
+from homeassistant.components.homeassistant.triggers import event as event_trigger
+from homeassistant.const import CONF_DEVICE_ID, CONF_DOMAIN, CONF_PLATFORM, CONF_TYPE
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
+from homeassistant.helpers.typing import ConfigType
+import probatio
+
+from .const import ALERT_TYPES, DOMAIN, EVENT_ALERT
+
+RECEIVER_TRIGGERS = ("receiver_offline", "receiver_offline_cleared")
+CHANNEL_TRIGGERS = tuple(
+    name for kind in ALERT_TYPES if kind != "receiver_offline" for name in (kind, f"{kind}_cleared")
+)
+
+TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend(
+    {probatio.Required(CONF_TYPE): probatio.In(CHANNEL_TRIGGERS + RECEIVER_TRIGGERS)}
+)
+
+
+async def async_get_triggers(hass: HomeAssistant, device_id: str) -> list[dict[str, str]]:
+    """Alert triggers of a channel device, or the offline trigger of a receiver."""
+    device = dr.async_get(hass).async_get(device_id)
+    if device is None:
+        raise DeviceNotFound(f"Device {device_id} is not valid")
+    is_channel = isinstance(device, dr.DeviceEntry) and device.via_device_id is not None
+    types = CHANNEL_TRIGGERS if is_channel else RECEIVER_TRIGGERS
+    return [
+        {CONF_PLATFORM: "device", CONF_DOMAIN: DOMAIN, CONF_DEVICE_ID: device_id, CONF_TYPE: kind}
+        for kind in types
+    ]
+
+
+async def async_attach_trigger(
+    hass: HomeAssistant,
+    config: ConfigType,
+    action: TriggerActionType,
+    trigger_info: TriggerInfo,
+) -> CALLBACK_TYPE:
+    """Listen for the matching ``micboard_alert`` event."""
+    event_config = event_trigger.TRIGGER_SCHEMA(
+        {
+            event_trigger.CONF_PLATFORM: "event",
+            event_trigger.CONF_EVENT_TYPE: EVENT_ALERT,
+            event_trigger.CONF_EVENT_DATA: {
+                CONF_DEVICE_ID: config[CONF_DEVICE_ID],
+                CONF_TYPE: config[CONF_TYPE],
+            },
+        }
+    )
+    return await event_trigger.async_attach_trigger(
+        hass, event_config, action, trigger_info, platform_type="device"
+    )

@@ -1,0 +1,41 @@
+"""Repair flow for an unreadable assignments file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
+from homeassistant.core import HomeAssistant
+import probatio
+
+from .assignments import ISSUE_UNREADABLE, async_get_manager
+
+
+class StartAfreshFlow(RepairsFlow):
+    """Keep a copy of the unreadable file and start with no assignments."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> RepairsFlowResult:
+        """Explain, then confirm."""
+        return await self.async_step_confirm()
+
+    async def async_step_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> RepairsFlowResult:
+        """Move the file aside and start afresh once the user confirms."""
+        manager = async_get_manager(self.hass)
+        if user_input is not None:
+            await manager.async_start_afresh()
+            return self.async_create_entry(data={})
+        return self.async_show_form(
+            step_id="confirm",
+            data_schema=probatio.Schema({}),
+            description_placeholders={"path": str(manager.path)},
+        )
+
+
+async def async_create_fix_flow(
+    hass: HomeAssistant, issue_id: str, data: dict[str, str | int | float | None] | None
+) -> RepairsFlow:
+    """Create the flow for the assignments issue."""
+    assert issue_id == ISSUE_UNREADABLE
+    return StartAfreshFlow()

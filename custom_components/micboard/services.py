@@ -1,0 +1,197 @@
+"""Service actions: assign performers, toggle alerts, identify a channel.
+
+Every action validates all its targets before changing anything, so a call
+with one bad target changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import ATTR_DEVICE_ID
+from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+import probatio
+
+from .assignments import (
+    MAX_PERFORMER_LENGTH,
+    Assignment,
+    async_get_manager,
+    channel_key,
+    new_assignment,
+)
+from .const import DOMAIN
+from .coordinator import MicboardCoordinator
+from .devices import DeviceError
+from .devices.shure import Capability
+
+SERVICE_ASSIGN = "assign_performer"
+SERVICE_UNASSIGN = "unassign"
+SERVICE_SET_ALERTS = "set_alerts"
+SERVICE_IDENTIFY = "identify"
+
+ATTR_PERFORMER = "performer"
+ATTR_CONTACT = "contact"
+ATTR_ALERTS = "alerts"
+ATTR_ENABLED = "enabled"
+
+_DEVICES = probatio.All(cv.ensure_list, [cv.string])
+
+ASSIGN_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(ATTR_DEVICE_ID): _DEVICES,
+        probatio.Required(ATTR_PERFORMER): cv.string,
+        probatio.Optional(ATTR_CONTACT): probatio.Any(None, cv.string),
+        probatio.Optional(ATTR_ALERTS): cv.boolean,
+    }
+)
+TARGET_SCHEMA = probatio.Schema({probatio.Required(ATTR_DEVICE_ID): _DEVICES})
+ALERTS_SCHEMA = probatio.Schema(
+    {probatio.Required(ATTR_DEVICE_ID): _DEVICES, probatio.Required(ATTR_ENABLED): cv.boolean}
+)
+
+
+def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+    )
+
+
+def _coordinators(hass: HomeAssistant) -> dict[str, MicboardCoordinator]:
+    return {
+        entry.entry_id: entry.runtime_data
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        if entry.state is ConfigEntryState.LOADED
+    }
+
+
+def resolve_targets(
+    hass: HomeAssistant, device_ids: list[str], *, receivers: bool = False
+) -> list[tuple[MicboardCoordinator, int | None]]:
+    """Map device ids to (receiver, channel); raise for anything else."""
+    registry = dr.async_get(hass)
+    coordinators = _coordinators(hass)
+    targets: list[tuple[MicboardCoordinator, int | None]] = []
+    for device_id in device_ids:
+        device = registry.async_get(device_id)
+        if device is None:
+            raise _invalid("not_a_channel", device_id=device_id)
+        coordinator = next(
+            (coordinators[e] for e in device.config_entries if e in coordinators), None
+        )
+        if coordinator is None:
+            if any(
+                (entry := hass.config_entries.async_get_entry(e)) is not None
+                and entry.domain == DOMAIN
+                for e in device.config_entries
+            ):
+                raise _invalid("receiver_not_loaded", device=device.name or device_id)
+            raise _invalid("not_a_channel", device_id=device.name or device_id)
+        channel = next(
+            (n for n, d in coordinator.channel_device_ids.items() if d == device_id), None
+        )
+        if channel is None and not (receivers and device_id == coordinator.receiver_device_id):
+            raise _invalid("not_a_channel", device_id=device.name or device_id)
+        targets.append((coordinator, channel))
+    return targets
+
+
+def _channels(hass: HomeAssistant, call: ServiceCall) -> list[tuple[MicboardCoordinator, int]]:
+    return [
+        (coordinator, channel)
+        for coordinator, channel in resolve_targets(hass, call.data[ATTR_DEVICE_ID])
+        if channel is not None
+    ]
+
+
+async def _assign(call: ServiceCall) -> None:
+    hass = call.hass
+    targets = _channels(hass, call)
+    performer = call.data[ATTR_PERFORMER].strip()
+    if not 1 <= len(performer) <= MAX_PERFORMER_LENGTH:
+        raise _invalid("invalid_performer", max=str(MAX_PERFORMER_LENGTH))
+    contact = call.data.get(ATTR_CONTACT)
+    if contact is not None and (
+        not contact.startswith("person.") or hass.states.get(contact) is None
+    ):
+        raise _invalid("unknown_person", contact=contact)
+    manager = async_get_manager(hass)
+    changes: dict[str, Assignment | None] = {}
+    for coordinator, channel in targets:
+        previous = manager.get(coordinator.device_key, channel)
+        alerts = call.data.get(ATTR_ALERTS, previous.alerts if previous else True)
+        changes[channel_key(coordinator.device_key, channel)] = new_assignment(
+            performer, contact, alerts
+        )
+    await manager.async_update(changes)
+
+
+async def _unassign(call: ServiceCall) -> None:
+    targets = _channels(call.hass, call)
+    manager = async_get_manager(call.hass)
+    changes: dict[str, Assignment | None] = {}
+    for coordinator, channel in targets:
+        previous = manager.get(coordinator.device_key, channel)
+        # A channel whose alerts were switched off keeps that setting.
+        keep = previous is not None and not previous.alerts
+        changes[channel_key(coordinator.device_key, channel)] = (
+            Assignment(None, None, alerts=False) if keep else None
+        )
+    await manager.async_update(changes)
+
+
+async def _set_alerts(call: ServiceCall) -> None:
+    hass = call.hass
+    targets = _channels(hass, call)
+    manager = async_get_manager(hass)
+    enabled = call.data[ATTR_ENABLED]
+    changes: dict[str, Assignment | None] = {}
+    for coordinator, channel in targets:
+        previous = manager.get(coordinator.device_key, channel) or Assignment(None)
+        changes[channel_key(coordinator.device_key, channel)] = replace(previous, alerts=enabled)
+    await manager.async_update(changes)
+
+
+async def _identify(call: ServiceCall) -> None:
+    targets = resolve_targets(call.hass, call.data[ATTR_DEVICE_ID], receivers=True)
+    for coordinator, _channel in targets:
+        capabilities = coordinator.receiver.capabilities
+        if Capability.IDENTIFY not in capabilities:
+            raise _invalid("identify_not_supported", model=coordinator.receiver.info.model)
+        if not coordinator.receiver.connected:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="receiver_offline",
+                translation_placeholders={"receiver": coordinator.receiver_name()},
+            )
+    for coordinator, channel in targets:
+        per_channel = channel is not None and (
+            Capability.CHANNEL_IDENTIFY in coordinator.receiver.capabilities
+        )
+        try:
+            await coordinator.receiver.identify(channel if per_channel else None)
+        except DeviceError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="command_failed",
+                translation_placeholders={
+                    "receiver": coordinator.receiver_name(),
+                    "error": str(err),
+                },
+            ) from err
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the integration's actions (once, from ``async_setup``)."""
+    handlers: dict[str, tuple[Any, probatio.Schema]] = {
+        SERVICE_ASSIGN: (_assign, ASSIGN_SCHEMA),
+        SERVICE_UNASSIGN: (_unassign, TARGET_SCHEMA),
+        SERVICE_SET_ALERTS: (_set_alerts, ALERTS_SCHEMA),
+        SERVICE_IDENTIFY: (_identify, TARGET_SCHEMA),
+    }
+    for name, (handler, schema) in handlers.items():
+        hass.services.async_register(DOMAIN, name, handler, schema=schema)

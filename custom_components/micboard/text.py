@@ -1,0 +1,63 @@
+"""Performer of each channel, as an editable text entity."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from homeassistant.components.text import TextEntity, TextEntityDescription
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .assignments import MAX_PERFORMER_LENGTH, Assignment, channel_key, new_assignment
+from .coordinator import MicboardConfigEntry
+from .entity import MicboardAssignmentEntity
+
+PARALLEL_UPDATES = 0
+
+PERFORMER = TextEntityDescription(
+    key="performer",
+    translation_key="performer",
+    native_min=0,
+    native_max=MAX_PERFORMER_LENGTH,
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: MicboardConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """One performer entity per channel."""
+    coordinator = entry.runtime_data
+    async_add_entities(
+        MicboardPerformer(coordinator, PERFORMER, channel)
+        for channel in range(1, coordinator.receiver.info.channel_count + 1)
+    )
+
+
+class MicboardPerformer(MicboardAssignmentEntity, TextEntity):
+    """Who is on this channel; clear it to unassign."""
+
+    @property
+    def native_value(self) -> str:
+        """The performer's name, empty when nobody is assigned."""
+        assignment = self.assignment
+        return assignment.performer or "" if assignment else ""
+
+    async def async_set_value(self, value: str) -> None:
+        """Assign (or with an empty value, unassign) the channel."""
+        performer = value.strip()
+        previous = self.assignment
+        key = channel_key(self.coordinator.device_key, self.channel_number)
+        change: Assignment | None
+        if performer:
+            change = new_assignment(
+                performer,
+                previous.contact if previous else None,
+                previous.alerts if previous else True,
+            )
+        elif previous is not None and not previous.alerts:
+            change = replace(previous, performer=None, contact=None, assigned_at="")
+        else:
+            change = None
+        await self.manager.async_update({key: change})
