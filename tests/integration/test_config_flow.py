@@ -13,6 +13,10 @@ import pytest
 
 from custom_components.micboard.const import (
     CONF_AUDIO_LEVELS,
+    CONF_BATTERY_CRITICAL,
+    CONF_BATTERY_LOW,
+    CONF_RUNTIME_CRITICAL,
+    CONF_RUNTIME_LOW,
     CONF_FAMILY,
     CONF_METER_RATE,
     CONF_METERING,
@@ -243,3 +247,40 @@ async def test_options_flow_sets_metering(hass: HomeAssistant, simulated, setup_
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.NOT_LOADED
     await wait_for(hass, lambda: receiver.meter_rate_ms == 0)
+
+
+async def test_options_flow_checks_thresholds(
+    hass: HomeAssistant, simulated, setup_receiver
+) -> None:
+    receiver = await simulated("QLXD4")
+    entry = await setup_receiver(receiver)
+    base = {CONF_METERING: False, CONF_METER_RATE: 1000, CONF_AUDIO_LEVELS: True}
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**base, CONF_BATTERY_LOW: 20, CONF_BATTERY_CRITICAL: 30}
+    )
+    assert result["errors"] == {CONF_BATTERY_CRITICAL: "critical_above_low"}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            **base,
+            CONF_BATTERY_LOW: 20,
+            CONF_BATTERY_CRITICAL: 10,
+            CONF_RUNTIME_LOW: 30,
+            CONF_RUNTIME_CRITICAL: 45,
+        },
+    )
+    assert result["errors"] == {CONF_RUNTIME_CRITICAL: "critical_above_low"}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            **base,
+            CONF_BATTERY_LOW: 25,
+            CONF_BATTERY_CRITICAL: 10,
+            CONF_RUNTIME_LOW: 60,
+            CONF_RUNTIME_CRITICAL: 30,
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options[CONF_BATTERY_LOW] == 25
+    await hass.async_block_till_done()
