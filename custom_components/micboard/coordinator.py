@@ -63,6 +63,10 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
         self.receiver = receiver
         self._unsubscribe: list[Callable[[], None]] = []
         self._meter_flush: CALLBACK_TYPE | None = None
+        self._metered_channels: set[int] = set()
+        #: Channels touched by the update being delivered (``None``: everything),
+        #: so channel entities of other channels can skip writing their state.
+        self.changed_channels: frozenset[int] | None = None
         self._meter_listeners: list[Callable[[Update], None]] = []
         #: Device registry ids of the receiver and its channels (set by
         #: :meth:`async_register_devices`).
@@ -114,6 +118,8 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
         for listener in tuple(self._meter_listeners):
             listener(update)
         if update.metered:
+            if update.channel is not None:
+                self._metered_channels.add(update.channel)
             if self._meter_flush is None:
                 self._meter_flush = async_call_later(
                     self.hass, METER_STATE_INTERVAL, self._flush_meters
@@ -123,13 +129,22 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
             self._rename_channel_device(update.channel)
         if update.channel is None and "device_id" in update.fields:
             self._rename_receiver_device()
-        self.async_set_updated_data(self.receiver.state)
+        self._publish(None if update.channel is None else frozenset({update.channel}))
 
     @callback
     def _flush_meters(self, _now: object) -> None:
         self._meter_flush = None
+        channels, self._metered_channels = frozenset(self._metered_channels), set()
         if self.last_update_success:
+            self._publish(channels)
+
+    @callback
+    def _publish(self, channels: frozenset[int] | None) -> None:
+        self.changed_channels = channels
+        try:
             self.async_set_updated_data(self.receiver.state)
+        finally:
+            self.changed_channels = None
 
     @callback
     def _handle_connection(self, connected: bool) -> None:

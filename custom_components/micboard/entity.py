@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import EntityDescription
@@ -49,6 +50,13 @@ class MicboardChannelEntity(CoordinatorEntity[MicboardCoordinator]):
     def channel(self) -> ChannelState:
         """The channel's current state."""
         return self.coordinator.data.channel(self.channel_number)
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state only when this channel (or everything) changed."""
+        changed = self.coordinator.changed_channels
+        if changed is None or self.channel_number in changed:
+            super()._handle_coordinator_update()
 
 
 class MicboardAssignmentEntity(MicboardChannelEntity):

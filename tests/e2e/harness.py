@@ -118,6 +118,17 @@ async def ws_command(stack: Stack, message: dict[str, Any]) -> Any:
                 return reply.get("result")
 
 
+async def confirm_http_config(stack: Stack) -> None:
+    """Confirm the HTTP settings (port) read from configuration.yaml.
+
+    Home Assistant 2026.10 treats a new HTTP configuration as a trial: unless
+    it is confirmed within five minutes it reverts to the stored one and
+    restarts, which would end a long manual session on the harness.
+    """
+    with contextlib.suppress(RuntimeError):  # nothing pending: already stable
+        await ws_command(stack, {"type": "http/config/promote"})
+
+
 async def _config_entries(session: aiohttp.ClientSession, stack: Stack) -> list[dict[str, Any]]:
     async with session.get(
         f"{stack.base}/api/config/config_entries/entry",
@@ -226,6 +237,7 @@ async def running_stack(config: Path, *, metering: bool = True) -> AsyncIterator
                 stack.receivers = (await response.json())["receivers"]
             await demo.wait_http(session, f"{stack.base}/api/onboarding", 120)
             stack.token = await demo.onboard_or_login(session, stack.base)
+            await confirm_http_config(stack)
             await demo.add_receivers(session, stack.base, stack.token, stack.receivers)
             entries = await _config_entries(session, stack)
             stack.entry_ids = [entry["entry_id"] for entry in entries]

@@ -243,3 +243,16 @@ async def test_audio_level_disabled_by_default(
     )
     assert entity is not None
     assert entity.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+
+
+async def test_change_on_one_channel_does_not_rewrite_the_others(
+    hass: HomeAssistant, simulated, setup_receiver, entity_id
+) -> None:
+    receiver = await simulated("ULXD4D")
+    entry = await setup_receiver(receiver)
+    first = entity_id(entry, "sensor", "battery", 1)
+    second = entity_id(entry, "sensor", "battery", 2)
+    before = hass.states.get(first).last_reported
+    receiver.set_battery(2, bars=2, minutes=100, percent=33)
+    await wait_for(hass, lambda: state_of(hass, second) == "33")
+    assert hass.states.get(first).last_reported == before
