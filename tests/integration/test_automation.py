@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 import shutil
 
+from homeassistant.components.device_automation import DeviceNotFound
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import async_mock_service
 
 from custom_components.micboard.const import ALERT_TYPES, DOMAIN, EVENT_ALERT
@@ -14,9 +17,6 @@ from custom_components.micboard.device_trigger import (
     async_get_triggers,
 )
 from custom_components.micboard.logbook import async_describe_events, describe
-from homeassistant.components.device_automation import DeviceNotFound
-from homeassistant.core import HomeAssistant
-from homeassistant.setup import async_setup_component
 
 from .helpers import state_of, wait_for
 
@@ -144,7 +144,7 @@ def test_logbook_descriptions() -> None:
 def test_logbook_registers_the_event(hass: HomeAssistant) -> None:
     registered = []
     async_describe_events(hass, lambda domain, event, fn: registered.append((domain, event, fn)))
-    ((domain, event, fn),) = registered
+    ((domain, event, _describe),) = registered
     assert (domain, event) == (DOMAIN, EVENT_ALERT)
 
 
