@@ -195,3 +195,41 @@ async def test_reconfigure_moves_assignments_keyed_on_address(
     stored = hass_storage[STORAGE_KEY]["data"]["assignments"]
     assert list(stored) == [f"127.0.0.1:{new.port}/1"]
     assert stored[f"127.0.0.1:{new.port}/1"]["performer"] == "Choir"
+
+
+async def test_assignments_survive_a_restart_of_home_assistant(
+    hass: HomeAssistant, hass_storage, simulated
+) -> None:
+    """Assign in one Home Assistant instance, read it back in a fresh one."""
+    from homeassistant.helpers import entity_registry as er
+    from pytest_homeassistant_custom_component.common import async_test_home_assistant
+
+    receiver = await simulated("ULXD4D")
+    entry = entry_for(receiver)
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await hass.services.async_call(
+        DOMAIN,
+        "assign_performer",
+        {"device_id": entry.runtime_data.channel_device_ids[2], "performer": "Bass DI"},
+        blocking=True,
+    )
+    await hass.async_stop()
+
+    async with async_test_home_assistant(config_dir=hass.config.config_dir) as second:
+        from homeassistant import loader
+
+        second.data.pop(loader.DATA_CUSTOM_COMPONENTS)
+        restarted = entry_for(receiver)
+        restarted.add_to_hass(second)
+        await second.config_entries.async_setup(restarted.entry_id)
+        await second.async_block_till_done()
+        registry = er.async_get(second)
+        performer = registry.async_get_entity_id(
+            "text", DOMAIN, f"{restarted.unique_id}-2-performer"
+        )
+        assert performer is not None
+        assert second.states.get(performer).state == "Bass DI"
+        await second.config_entries.async_unload(restarted.entry_id)
+        await second.async_stop()
