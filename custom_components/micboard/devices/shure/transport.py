@@ -32,7 +32,9 @@ class Link(Protocol):
         """Close the transport."""
 
 
-class _StreamProtocol(asyncio.Protocol):
+class TcpLink(asyncio.Protocol):
+    """A TCP connection framed by ``>``."""
+
     def __init__(self, on_messages: MessageSink, on_lost: LostSink) -> None:
         self._on_messages = on_messages
         self._on_lost = on_lost
@@ -62,34 +64,17 @@ class _StreamProtocol(asyncio.Protocol):
 
     @property
     def malformed(self) -> int:
-        return self._parser.malformed + (1 if self._parser.discarded else 0)
-
-
-class TcpLink:
-    """A TCP connection framed by ``>``."""
-
-    def __init__(self, protocol: _StreamProtocol) -> None:
-        """Wrap a connected protocol."""
-        self._protocol = protocol
-
-    @property
-    def malformed(self) -> int:
         """Malformed messages, plus one if any stray bytes were skipped."""
-        return self._protocol.malformed
-
-    @property
-    def received_bytes(self) -> int:
-        """Bytes received so far."""
-        return self._protocol.received_bytes
+        return self._parser.malformed + (1 if self._parser.discarded else 0)
 
     def send(self, data: bytes) -> None:
         """Write bytes if the connection is open."""
-        if (transport := self._protocol.transport) is not None and not transport.is_closing():
+        if (transport := self.transport) is not None and not transport.is_closing():
             transport.write(data)
 
     def close(self) -> None:
         """Close (after flushing what is buffered)."""
-        if (transport := self._protocol.transport) is not None:
+        if (transport := self.transport) is not None:
             transport.close()
 
 
@@ -101,14 +86,16 @@ async def open_tcp(
     try:
         async with asyncio.timeout(connect_timeout):
             _, protocol = await loop.create_connection(
-                lambda: _StreamProtocol(on_messages, on_lost), host, port
+                lambda: TcpLink(on_messages, on_lost), host, port
             )
     except (OSError, TimeoutError) as err:
         raise DeviceConnectionError(f"cannot connect to {host}:{port}: {err!r}") from err
-    return TcpLink(protocol)
+    return protocol
 
 
-class _DatagramProtocol(asyncio.DatagramProtocol):
+class UdpLink(asyncio.DatagramProtocol):
+    """UDP datagrams to and from one device (UHF-R)."""
+
     def __init__(self, on_messages: MessageSink, on_lost: LostSink) -> None:
         self._on_messages = on_messages
         self._on_lost = on_lost
@@ -139,32 +126,14 @@ class _DatagramProtocol(asyncio.DatagramProtocol):
         self.transport = None
         self._on_lost(exc)
 
-
-class UdpLink:
-    """UDP datagrams to and from one device (UHF-R)."""
-
-    def __init__(self, protocol: _DatagramProtocol) -> None:
-        """Wrap a connected datagram protocol."""
-        self._protocol = protocol
-
-    @property
-    def malformed(self) -> int:
-        """Datagrams that held no message."""
-        return self._protocol.malformed
-
-    @property
-    def received_bytes(self) -> int:
-        """Bytes received so far."""
-        return self._protocol.received_bytes
-
     def send(self, data: bytes) -> None:
         """Send one datagram."""
-        if (transport := self._protocol.transport) is not None and not transport.is_closing():
+        if (transport := self.transport) is not None and not transport.is_closing():
             transport.sendto(data)
 
     def close(self) -> None:
         """Close the socket."""
-        if (transport := self._protocol.transport) is not None:
+        if (transport := self.transport) is not None:
             transport.close()
 
 
@@ -173,8 +142,8 @@ async def open_udp(host: str, port: int, on_messages: MessageSink, on_lost: Lost
     loop = asyncio.get_running_loop()
     try:
         _, protocol = await loop.create_datagram_endpoint(
-            lambda: _DatagramProtocol(on_messages, on_lost), remote_addr=(host, port)
+            lambda: UdpLink(on_messages, on_lost), remote_addr=(host, port)
         )
     except OSError as err:
         raise DeviceConnectionError(f"cannot open UDP to {host}:{port}: {err!r}") from err
-    return UdpLink(protocol)
+    return protocol
