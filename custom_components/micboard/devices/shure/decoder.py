@@ -260,7 +260,14 @@ def _slx_sample(channel: ChannelState, args: tuple[str, ...], changed: Changed) 
     _slx_sample_rssi(channel, args[2:3], changed)
 
 
+def _slx_slot_model(channel: ChannelState, args: tuple[str, ...], changed: Changed) -> None:
+    # SLX-D+: SLOT_TX_MODEL <slot> {model}; a blank slot says nothing about the others.
+    if len(args) >= 2 and (model := convert.word(" ".join(args[1:]))) is not None:
+        _set(channel, "tx_model", model, changed)
+
+
 SLX_CHANNEL: dict[str, ChannelHandler] = {
+    "SLOT_TX_MODEL": _slx_slot_model,
     "CHAN_NAME": _field("name", convert.text, join=True),
     "AUDIO_GAIN": _field("gain_db", _gain),
     "FREQUENCY": _field("frequency_mhz", convert.frequency_mhz),
