@@ -174,7 +174,8 @@ async def test_reboot_reconnects_with_backoff_and_restores_metering(sim, client)
     assert log.events[1][1] - start >= 0.5
     assert log.events[1][1] - start <= 0.5 + FAST.reconnect_max * 1.2 + 0.5
     await eventually(lambda: rx.meter_rate_ms == 1000, 1.0, "meter rate set again")
-    assert receiver.state.meter_rate_ms == 1000
+    # The receiver's confirming REP arrives just after it applied the rate.
+    await eventually(lambda: receiver.state.meter_rate_ms == 1000, 1.0, "rate confirmed")
     await receiver.disconnect()
     await eventually(lambda: rx.meter_rate_ms == 0 and rx.client_count == 0)
 
