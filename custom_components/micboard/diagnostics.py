@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_HOST, CONF_MAC
 from homeassistant.core import HomeAssistant
 
+from .assignments import async_get_manager
 from .coordinator import MicboardConfigEntry
 
-TO_REDACT = {CONF_HOST, CONF_MAC, "mac", "host", "unique_id"}
+TO_REDACT = {CONF_HOST, CONF_MAC, "mac", "host", "unique_id", "performer", "contact"}
 
 
 async def async_get_config_entry_diagnostics(
@@ -19,6 +21,7 @@ async def async_get_config_entry_diagnostics(
     """Return redacted diagnostics for a receiver."""
     coordinator = entry.runtime_data
     receiver = coordinator.receiver
+    manager = async_get_manager(hass)
     return {
         "entry": async_redact_data(
             {
@@ -32,4 +35,13 @@ async def async_get_config_entry_diagnostics(
         "meter_rate_ms": receiver.meter_rate_ms,
         "last_update_success": coordinator.last_update_success,
         "receiver": async_redact_data(receiver.state.as_dict(), TO_REDACT),
+        "assignments": async_redact_data(
+            {
+                number: asdict(assignment)
+                for number in range(1, receiver.info.channel_count + 1)
+                if (assignment := manager.get(coordinator.device_key, number)) is not None
+            },
+            TO_REDACT,
+        ),
+        "assignments_writable": manager.writable,
     }

@@ -16,6 +16,12 @@ async def test_diagnostics_redact_addresses(
     receiver = await simulated("AD4D")
     receiver.rename(1, "Lead Vox")
     entry = await setup_receiver(receiver)
+    await hass.services.async_call(
+        "micboard",
+        "assign_performer",
+        {"device_id": entry.runtime_data.channel_device_ids[2], "performer": "Dave"},
+        blocking=True,
+    )
     data = await get_diagnostics_for_config_entry(hass, hass_client, entry)
 
     assert data["connected"] is True
@@ -26,3 +32,7 @@ async def test_diagnostics_redact_addresses(
     assert data["receiver"]["channels"]["1"]["name"] == "Lead Vox"
     assert data["receiver"]["channels"]["2"]["tx_on"] is True
     assert "127.0.0.1" not in str(data)
+    assert data["assignments"]["2"]["performer"] == "**REDACTED**"
+    assert data["assignments"]["2"]["alerts"] is True
+    assert data["assignments_writable"] is True
+    assert "Dave" not in str(data)
