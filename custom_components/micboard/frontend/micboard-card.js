@@ -416,12 +416,10 @@ class Feed {
 
   _reconnected() {
     // The websocket library resubscribes by itself and the integration answers
-    // with a fresh snapshot.  If none comes (say the integration was still
+    // with a fresh snapshot (until then the board stays marked stale).  If none comes (say the integration was still
     // loading when Home Assistant restarted), subscribe again.  The old
     // unsubscribe function is dropped, not called: its id belongs to the old
     // connection and may name another subscription on the new one.
-    this.online = true;
-    this._emit({ type: "status" });
     const token = this._token;
     this._waitingSince = Date.now();
     clearTimeout(this._timer);
@@ -481,6 +479,7 @@ ha-card {
 }
 .title { font-size: 24px; font-weight: 700; letter-spacing: 0.02em; }
 .size-tv .title { font-size: 40px; }
+.size-tv .status { font-size: 18px; }
 .status {
   font-size: 12px; font-weight: 600; letter-spacing: 0.1em; text-transform: uppercase;
   color: #8f98a2; white-space: nowrap;
@@ -547,6 +546,7 @@ ha-card {
   background: currentColor; opacity: 0.22;
 }
 .bars i.on { opacity: 1; }
+.bars[hidden], .ant[hidden], .meter[hidden] { display: none; }
 .btext {
   font-size: clamp(13px, 9cqi, 50px); font-weight: 700; line-height: 1; white-space: nowrap;
   font-variant-numeric: tabular-nums;
@@ -559,7 +559,7 @@ ha-card {
 .meters[hidden] { display: none; }
 .meter { display: flex; align-items: center; gap: 2cqi; }
 .mlabel {
-  font-size: clamp(9px, 5.4cqi, 26px); font-weight: 700; width: 9cqi; opacity: 0.8;
+  font-size: clamp(9px, 5.4cqi, 26px); font-weight: 700; min-width: 11.5cqi; opacity: 0.8;
   color: #e5e9ee; letter-spacing: 0.04em;
 }
 .ant { display: flex; gap: 1cqi; }
@@ -646,10 +646,10 @@ class Tile {
     this.btext.append(this.percent, this.runtime);
     battery.append(this.bars, this.btext);
     this.meters = el("div", "meters");
-    const rf = el("div", "meter rf");
+    const rf = (this.rfRow = el("div", "meter rf"));
     this.antA = el("b", "", "A");
     this.antB = el("b", "", "B");
-    const ant = el("span", "ant");
+    const ant = (this.ant = el("span", "ant"));
     ant.append(this.antA, this.antB);
     const rfTrack = el("div", "track");
     this.rfFill = el("div", "fill");
@@ -680,12 +680,17 @@ class Tile {
     const performer = channel && channel.performer;
     setText(this.performer, performer || "");
     this.performer.hidden = !performer;
-    const bars = batteryBars(channel);
+    // An offline receiver's battery readings are stale: show none.
+    const offline = !receiver || receiver.connected === false;
+    const bars = offline ? null : batteryBars(channel);
     this.segments.forEach((segment, index) => {
       segment.classList.toggle("on", bars !== null && index < bars);
     });
+    // No battery at all (an in-ear transmitter): no empty gauge either.
+    this.bars.hidden = bars === null && !!channel && channel.tx_on === true;
+    this.ant.hidden = !(receiver && ANTENNA_FAMILIES.has(receiver.family));
     setAttr(root, "data-battery", bars === null ? "" : bars);
-    const text = batteryText(channel);
+    const text = offline ? { percent: null, runtime: null } : batteryText(channel);
     setText(this.percent, text.percent);
     setText(this.runtime, text.runtime);
     const freq = channel ? formatFrequency(channel.frequency_mhz) : null;
@@ -694,6 +699,8 @@ class Tile {
     const rxName = receiver ? receiver.name || receiver.model : "Unknown receiver";
     setText(this.where, `${rxName} · CH ${this.slot.channel}`);
     this.meters.hidden = !showMeters;
+    // In-ear transmitters report no RF level: no empty RF bar for them.
+    this.rfRow.hidden = !!channel && !isNum(channel.rf_meter) && !isNum(channel.rf_level_dbm);
     this.quietChip.hidden = !(channel && channel.alerts_enabled === false);
     this.updateMeters(channel, receiver);
   }
@@ -737,11 +744,24 @@ class Tile {
     setText(this.stateChip, state.label);
     this.stateChip.hidden = state.state === "good";
     this.muteChip.hidden = !state.muted;
-    const alerts = state.alerts.map(alertLabel).join(" · ");
+    const alerts = state.alerts
+      .filter((alert) => !(ALERT_SHOWN_BY[alert] || []).includes(state.state))
+      .map(alertLabel)
+      .join(" · ");
     setText(this.alertChip, alerts);
     this.alertChip.hidden = !alerts;
   }
 }
+
+/** Alerts that the tile's state already says (no second badge for them). */
+const ALERT_SHOWN_BY = {
+  battery_low: ["low", "critical"],
+  battery_critical: ["critical"],
+  transmitter_off: ["tx_off"],
+  rf_lost: ["rf_lost"],
+  interference: ["interference"],
+  receiver_offline: ["offline"],
+};
 
 function clampMeter(value) {
   return Math.max(0, Math.min(100, Math.round(value)));
@@ -1205,9 +1225,38 @@ export { MicboardCard, MicboardCardEditor };
 
 // ---------------------------------------------------------------- registration
 
+/** Define both elements on the page's current registry (once per registry). */
+export function defineElements() {
+  for (const [tag, element] of [
+    [CARD_TYPE, MicboardCard],
+    [EDITOR_TYPE, MicboardCardEditor],
+  ]) {
+    if (customElements.get(tag)) continue;
+    try {
+      customElements.define(tag, element);
+    } catch (err) {
+      console.warn(`micboard-card: cannot define ${tag}:`, err);
+    }
+  }
+}
+
 if (typeof window !== "undefined" && window.customElements) {
-  if (!customElements.get(CARD_TYPE)) customElements.define(CARD_TYPE, MicboardCard);
-  if (!customElements.get(EDITOR_TYPE)) customElements.define(EDITOR_TYPE, MicboardCardEditor);
+  defineElements();
+  // Home Assistant's frontend installs a scoped custom element registry
+  // polyfill that replaces window.customElements.  This module is loaded in
+  // parallel with the frontend and can run first; its definitions then sit in
+  // the native registry only, the dashboard never sees them and shows
+  // "Configuration error".  Watch for the swap for a while and define again.
+  let registry = window.customElements;
+  let checks = 0;
+  const watch = setInterval(() => {
+    checks += 1;
+    if (window.customElements !== registry) {
+      registry = window.customElements;
+      defineElements();
+    }
+    if (checks >= 300) clearInterval(watch); // 30 s
+  }, 100);
   window.customCards = window.customCards || [];
   if (!window.customCards.some((card) => card.type === CARD_TYPE)) {
     window.customCards.push({

@@ -1,0 +1,470 @@
+"""A simulated venue and a real Home Assistant with Micboard, set up end to end.
+
+Shared by ``scripts/demo.py`` (fixed ports, ``demo/config``) and the browser
+test harness (free ports, a temporary folder).  Everything listens on
+127.0.0.1 only:
+
+1. the simulator runs one receiver of each family (``python -m simulator
+   venue --live``);
+2. Home Assistant runs from the given folder with a minimal configuration
+   (no integration that reaches out to the internet);
+3. onboarding is completed through Home Assistant's own API, the HTTP
+   settings are confirmed, and every receiver is added through the Micboard
+   config flow (optionally with live metering);
+4. a dashboard with the Micboard card can be saved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+import contextlib
+from dataclasses import dataclass, field
+import json
+import os
+from pathlib import Path
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from typing import Any
+
+import aiohttp
+
+from simulator.venue import VENUE_MODELS
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+HOST = "127.0.0.1"
+USERNAME = "demo"
+PASSWORD = "micboard-demo"  # noqa: S105 - a local demo's documented login
+CLIENT_ID = "http://127.0.0.1/"
+VENUE_SIZE = len(VENUE_MODELS)  # receivers in ``python -m simulator venue``
+METER_RATE_MS = 1000  # the integration's fastest (and default) metering interval
+DASHBOARD = "micboard-board"  # a dashboard URL needs a hyphen
+
+CONFIGURATION = """\
+# Written by scripts/demo: a minimal Home Assistant for the Micboard demo.
+homeassistant:
+  name: Micboard demo
+  unit_system: metric
+  time_zone: UTC
+  country: US
+  currency: USD
+  latitude: 0
+  longitude: 0
+  elevation: 0
+
+http:
+  server_host: 127.0.0.1
+  server_port: {port}
+
+frontend:
+config:
+history:
+logbook:
+recorder:
+  purge_keep_days: 1
+
+logger:
+  default: warning
+  logs:
+    custom_components.micboard: info
+"""
+
+
+ONBOARDING = {
+    "version": 4,
+    "minor_version": 1,
+    "key": "onboarding",
+    # Only the owner account is created through the API: the core-config step
+    # would start integrations that reach out to the internet.
+    "data": {"done": ["core_config", "analytics", "integration"]},
+}
+
+
+def log(message: str) -> None:
+    """Progress line."""
+    print(f"demo: {message}", flush=True)
+
+
+def prepare_config(config: Path, port: int) -> None:
+    """Write the configuration into ``config`` and link the integration into it."""
+    config.mkdir(parents=True, exist_ok=True)
+    storage = config / ".storage"
+    storage.mkdir(exist_ok=True)
+    if not (storage / "onboarding").exists():
+        (storage / "onboarding").write_text(json.dumps(ONBOARDING))
+    (config / "configuration.yaml").write_text(CONFIGURATION.format(port=port))
+    custom = config / "custom_components"
+    custom.mkdir(exist_ok=True)
+    link = custom / "micboard"
+    target = ROOT / "custom_components" / "micboard"
+    if link.is_symlink() and link.resolve() == target:
+        return
+    if link.is_symlink():
+        link.unlink()
+    elif link.exists():
+        shutil.rmtree(link)
+    link.symlink_to(target, target_is_directory=True)
+
+
+async def wait_http(session: aiohttp.ClientSession, url: str, seconds: float) -> None:
+    """Wait until ``url`` answers at all."""
+    async with asyncio.timeout(seconds):
+        while True:
+            with contextlib.suppress(aiohttp.ClientError):
+                async with session.get(url) as response:
+                    if response.status < 500:
+                        return
+            await asyncio.sleep(0.5)
+
+
+async def token_from_code(session: aiohttp.ClientSession, base: str, code: str) -> str:
+    """Exchange an authorization code for an access token."""
+    async with session.post(
+        f"{base}/auth/token",
+        data={"grant_type": "authorization_code", "code": code, "client_id": CLIENT_ID},
+    ) as response:
+        response.raise_for_status()
+        return str((await response.json())["access_token"])
+
+
+async def onboard_or_login(session: aiohttp.ClientSession, base: str) -> str:
+    """Finish onboarding the first time; log in afterwards. Returns a token."""
+    async with session.get(f"{base}/api/onboarding") as response:
+        steps = {step["step"]: step["done"] for step in await response.json()}
+    if not steps.get("user", True):
+        log("onboarding: creating the owner account")
+        async with session.post(
+            f"{base}/api/onboarding/users",
+            json={
+                "client_id": CLIENT_ID,
+                "name": "Demo",
+                "username": USERNAME,
+                "password": PASSWORD,
+                "language": "en",
+            },
+        ) as response:
+            response.raise_for_status()
+            token = await token_from_code(session, base, (await response.json())["auth_code"])
+    else:
+        token = await login(session, base)
+    return token
+
+
+async def login(session: aiohttp.ClientSession, base: str) -> str:
+    """Log in with the demo account through the login flow."""
+    async with session.post(
+        f"{base}/auth/login_flow",
+        json={
+            "client_id": CLIENT_ID,
+            "handler": ["homeassistant", None],
+            "redirect_uri": CLIENT_ID,
+        },
+    ) as response:
+        flow = await response.json()
+    async with session.post(
+        f"{base}/auth/login_flow/{flow['flow_id']}",
+        json={"client_id": CLIENT_ID, "username": USERNAME, "password": PASSWORD},
+    ) as response:
+        result = await response.json()
+    if result.get("type") != "create_entry":
+        raise RuntimeError(f"cannot log in as {USERNAME}: {result}")
+    return await token_from_code(session, base, result["result"])
+
+
+async def add_receivers(
+    session: aiohttp.ClientSession, base: str, token: str, receivers: list[dict[str, Any]]
+) -> None:
+    """Add every simulated receiver that is not configured yet, via the config flow."""
+    headers = {"Authorization": f"Bearer {token}"}
+    for receiver in receivers:
+        port = receiver["port"]
+        async with session.post(
+            f"{base}/api/config/config_entries/flow",
+            json={"handler": "micboard", "show_advanced_options": False},
+            headers=headers,
+        ) as response:
+            flow = await response.json()
+        async with session.post(
+            f"{base}/api/config/config_entries/flow/{flow['flow_id']}",
+            json={"host": "127.0.0.1", "port": port},
+            headers=headers,
+        ) as response:
+            result = await response.json()
+        outcome = result.get("type")
+        if outcome == "create_entry":
+            log(f"added {receiver['model']} on port {port} as {result['title']!r}")
+        elif result.get("reason") == "already_configured":
+            log(f"{receiver['model']} on port {port} is already configured")
+        else:
+            log(f"could not add {receiver['model']} on port {port}: {json.dumps(result)}")
+
+
+def _free(port: int, kind: int) -> bool:
+    with socket.socket(socket.AF_INET, kind) as sock:
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def free_port_block(count: int) -> int:
+    """First of ``count`` consecutive ports free for TCP and UDP (UHF-R is UDP)."""
+    rng = random.Random()
+    for _ in range(200):
+        # Below Linux's ephemeral range, so no outgoing connection takes one meanwhile.
+        base = rng.randrange(20000, 32000 - count)
+        if all(
+            _free(port, socket.SOCK_STREAM) and _free(port, socket.SOCK_DGRAM)
+            for port in range(base, base + count)
+        ):
+            return base
+    raise RuntimeError(f"no block of {count} free ports on {HOST}")
+
+
+@dataclass
+class Stack:
+    """The running processes and what callers need to reach them."""
+
+    config: Path
+    base: str
+    control: str
+    token: str = ""
+    receivers: list[dict[str, Any]] = field(default_factory=list)
+    entry_ids: list[str] = field(default_factory=list)
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @property
+    def ws_url(self) -> str:
+        """Home Assistant's websocket API."""
+        return self.base.replace("http://", "ws://") + "/api/websocket"
+
+    def log_tail(self, lines: int = 60) -> str:
+        """The end of Home Assistant's log, for failure messages."""
+        path = self.config / "home-assistant.log"
+        if not path.exists():
+            return "(no home-assistant.log)"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+async def ws_command(stack: Stack, message: dict[str, Any]) -> Any:
+    """Send one websocket command with the stack's token; return its result."""
+    async with aiohttp.ClientSession() as session, session.ws_connect(stack.ws_url) as ws:
+        await ws.receive_json()  # auth_required
+        await ws.send_json({"type": "auth", "access_token": stack.token})
+        auth = await ws.receive_json()
+        if auth.get("type") != "auth_ok":
+            raise RuntimeError(f"websocket auth failed: {auth}")
+        await ws.send_json({"id": 1, **message})
+        while True:
+            reply = await ws.receive_json()
+            if reply.get("id") == 1 and reply.get("type") == "result":
+                if not reply.get("success"):
+                    raise RuntimeError(f"{message['type']} failed: {reply.get('error')}")
+                return reply.get("result")
+
+
+async def confirm_http_config(stack: Stack) -> None:
+    """Confirm the HTTP settings (port) read from configuration.yaml.
+
+    Home Assistant 2026.10 treats a new HTTP configuration as a trial: unless
+    it is confirmed within five minutes it reverts to the stored one and
+    restarts, which would end a long manual session on the harness.
+    """
+    with contextlib.suppress(RuntimeError):  # nothing pending: already stable
+        await ws_command(stack, {"type": "http/config/promote"})
+
+
+async def check_frontend_backend(stack: Stack) -> None:
+    """Fail early and clearly when the frontend cannot start.
+
+    The frontend waits for ``get_services``; Home Assistant answers it with an
+    error when any service description cannot be validated, which happens
+    when a requirement of a built-in integration is missing from the venv
+    (PyTurboJPEG, pymicro-vad, pyspeex-noise …): the page then stays on
+    "Loading…" forever.
+    """
+    try:
+        await ws_command(stack, {"type": "get_services"})
+    except RuntimeError as err:
+        raise RuntimeError(
+            "Home Assistant cannot describe its services, so its frontend never loads "
+            f"({err}). A requirement of a built-in integration is missing from .venv: "
+            "run ./scripts/setup --demo and look for 'did not install' notes; "
+            f"details in {stack.config / 'home-assistant.log'}"
+        ) from err
+
+
+async def _config_entries(session: aiohttp.ClientSession, stack: Stack) -> list[dict[str, Any]]:
+    async with session.get(
+        f"{stack.base}/api/config/config_entries/entry",
+        params={"domain": "micboard"},
+        headers={"Authorization": f"Bearer {stack.token}"},
+    ) as response:
+        response.raise_for_status()
+        entries: list[dict[str, Any]] = await response.json()
+    return [entry for entry in entries if entry.get("domain") == "micboard"]
+
+
+async def enable_metering(session: aiohttp.ClientSession, stack: Stack, entry_id: str) -> None:
+    """Turn live metering on through the integration's options flow."""
+    headers = {"Authorization": f"Bearer {stack.token}"}
+    async with session.post(
+        f"{stack.base}/api/config/config_entries/options/flow",
+        json={"handler": entry_id, "show_advanced_options": False},
+        headers=headers,
+    ) as response:
+        response.raise_for_status()
+        flow = await response.json()
+    async with session.post(
+        f"{stack.base}/api/config/config_entries/options/flow/{flow['flow_id']}",
+        json={"metering": True, "meter_rate": METER_RATE_MS, "audio_levels": True},
+        headers=headers,
+    ) as response:
+        response.raise_for_status()
+        result = await response.json()
+    if result.get("type") != "create_entry":
+        raise RuntimeError(f"metering options for {entry_id}: {result}")
+
+
+async def wait_loaded(session: aiohttp.ClientSession, stack: Stack, seconds: float) -> None:
+    """Wait until every Micboard entry is loaded (after the options reload)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        entries = await _config_entries(session, stack)
+        states = {entry["title"]: entry["state"] for entry in entries}
+        if entries and all(state == "loaded" for state in states.values()):
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"Micboard entries not loaded: {states}")
+        await asyncio.sleep(0.25)
+
+
+async def save_dashboard(stack: Stack, card: dict[str, Any], url_path: str = DASHBOARD) -> str:
+    """Create a storage-mode dashboard holding ``card`` alone in a panel view; return its URL."""
+    dashboards = await ws_command(stack, {"type": "lovelace/dashboards/list"})
+    if not any(item.get("url_path") == url_path for item in dashboards):
+        await ws_command(
+            stack,
+            {
+                "type": "lovelace/dashboards/create",
+                "url_path": url_path,
+                "title": "Micboard",
+                "icon": "mdi:microphone",
+                "mode": "storage",
+                "show_in_sidebar": True,
+                "require_admin": False,
+            },
+        )
+    await ws_command(
+        stack,
+        {
+            "type": "lovelace/config/save",
+            "url_path": url_path,
+            "config": {
+                "title": "Micboard",
+                "views": [{"title": "Micboard", "path": "board", "type": "panel", "cards": [card]}],
+            },
+        },
+    )
+    return f"/{url_path}/board"
+
+
+def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@contextlib.asynccontextmanager
+async def running_stack(
+    config: Path,
+    *,
+    port: int,
+    base_port: int,
+    control_port: int,
+    slp_port: int | None = None,
+    metering: bool = True,
+) -> AsyncIterator[Stack]:
+    """Start the venue and Home Assistant, set everything up, stop both after."""
+    stack = Stack(
+        config=config, base=f"http://{HOST}:{port}", control=f"http://{HOST}:{control_port}"
+    )
+    prepare_config(config, port)
+    env = {
+        **os.environ,
+        # Discovery listens on loopback only, joining no multicast group.
+        "MICBOARD_SLP_BIND": f"{HOST}:{slp_port or 0}",
+        "MICBOARD_SLP_MULTICAST": "0",
+        "PYTHONPATH": str(ROOT),
+    }
+    announce = ["--slp-target", f"{HOST}:{slp_port}"] if slp_port else []
+    logs = config / "logs"
+    logs.mkdir(exist_ok=True)
+    try:
+        with (logs / "simulator.log").open("wb") as sim_log:
+            stack.processes.append(
+                subprocess.Popen(  # noqa: ASYNC220, S603 - our own simulator, kept running
+                    [
+                        *(PYTHON, "-m", "simulator", "venue"),
+                        *("--base-port", str(base_port), "--live"),
+                        *("--control-port", str(control_port)),
+                        *announce,
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=sim_log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+        with (logs / "homeassistant.out").open("wb") as ha_out:
+            # Home Assistant first in the list: it stops first, disconnecting cleanly.
+            stack.processes.insert(
+                0,
+                subprocess.Popen(  # noqa: ASYNC220, S603 - Home Assistant from our venv
+                    [PYTHON, "-m", "homeassistant", "-c", str(config), "--skip-pip"],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=ha_out,
+                    stderr=subprocess.STDOUT,
+                ),
+            )
+        async with aiohttp.ClientSession() as session:
+            await wait_http(session, f"{stack.control}/receivers", 30)
+            async with session.get(f"{stack.control}/receivers") as response:
+                stack.receivers = (await response.json())["receivers"]
+            await wait_http(session, f"{stack.base}/api/onboarding", 300)
+            stack.token = await onboard_or_login(session, stack.base)
+            await confirm_http_config(stack)
+            await check_frontend_backend(stack)
+            await add_receivers(session, stack.base, stack.token, stack.receivers)
+            entries = await _config_entries(session, stack)
+            stack.entry_ids = [entry["entry_id"] for entry in entries]
+            if len(entries) != len(stack.receivers):
+                raise RuntimeError(
+                    f"{len(entries)} Micboard entries for {len(stack.receivers)} receivers"
+                )
+            if metering:
+                for entry_id in stack.entry_ids:
+                    await enable_metering(session, stack, entry_id)
+            await wait_loaded(session, stack, 30)
+        yield stack
+    finally:
+        _stop(stack.processes)

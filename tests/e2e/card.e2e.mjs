@@ -1,0 +1,254 @@
+// Browser end-to-end test of the Micboard card, driven by tests/e2e/test_card_browser.py.
+//
+//   node tests/e2e/card.e2e.mjs --ha URL --control URL --user U --password P --screenshot PNG
+//
+// Logs in through Home Assistant's real login page in headless Chromium, opens
+// the dashboard that holds the card, and checks: one tile per simulated
+// channel, meters moving, a transmitter switched off through the simulator's
+// control API turning its tile to the tx-off state within 2 s, and a console
+// free of errors.  Saves a screenshot of the card.  Prints one JSON line
+// (prefix "E2E-RESULT ") and exits non-zero on any failure.
+//
+// Chromium only ever talks to 127.0.0.1: every other host name resolves to
+// nothing, and background networking is off.
+
+import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const FRONTEND = join(HERE, "..", "..", "frontend");
+const TX_OFF_LIMIT_MS = 2000;
+const DEADLINE_MS = 80_000;
+
+const { values: args } = parseArgs({
+  options: {
+    ha: { type: "string" },
+    control: { type: "string" },
+    user: { type: "string" },
+    password: { type: "string" },
+    screenshot: { type: "string" },
+    chromium: { type: "string", default: process.env.CHROMIUM || "/usr/bin/chromium" },
+    dashboard: { type: "string", default: "/micboard-board/board" },
+    artifacts: { type: "string" },
+  },
+});
+for (const name of ["ha", "control", "user", "password", "screenshot"]) {
+  if (!args[name]) fail(`missing --${name}`);
+}
+
+function fail(message) {
+  console.error(`E2E-FAIL ${message}`);
+  process.exit(1);
+}
+
+function loadPlaywright() {
+  try {
+    return createRequire(join(FRONTEND, "package.json"))("playwright-core");
+  } catch (err) {
+    fail(`playwright-core is not installed: run "npm ci --prefix frontend" (${err.message})`);
+  }
+}
+
+const log = (message) => console.log(`e2e: ${message}`);
+const started = Date.now();
+const elapsed = () => Date.now() - started;
+
+async function control(path, body) {
+  const response = await fetch(`${args.control}${path}`, {
+    method: body === undefined ? "GET" : "POST",
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`simulator ${path}: HTTP ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+/** Poll fn until it returns a truthy value or the timeout passes. */
+async function until(what, fn, timeoutMs, everyMs = 50) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < end) {
+    last = await fn();
+    if (last) return last;
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+}
+
+const { chromium } = loadPlaywright();
+const profile = mkdtempSync(join(tmpdir(), "micboard-chromium-"));
+const consoleErrors = [];
+const result = { tiles: 0 };
+let context;
+let page;
+const watchdog = setTimeout(() => {
+  console.error(`E2E-FAIL overall deadline of ${DEADLINE_MS} ms passed`);
+  process.exit(1);
+}, DEADLINE_MS);
+
+try {
+  const { receivers } = await control("/receivers");
+  const expected = receivers.reduce((sum, receiver) => sum + receiver.channels, 0);
+  log(`${receivers.length} simulated receivers, ${expected} channels`);
+
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: args.chromium,
+    headless: true,
+    viewport: { width: 1440, height: 900 },
+    deviceScaleFactor: 1,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-quic",
+      "--disable-domain-reliability",
+      "--disable-client-side-phishing-detection",
+      "--no-pings",
+      "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+    ],
+  });
+  page = context.pages()[0] || (await context.newPage());
+  page.on("console", (message) => {
+    if (message.type() === "error") consoleErrors.push(`console: ${message.text()}`);
+  });
+  page.on("pageerror", (error) =>
+    consoleErrors.push(`page error: ${error.message || error}${error.stack ? ` ${error.stack}` : ""}`)
+  );
+  page.on("request", (request) => {
+    const url = new URL(request.url());
+    if (!["127.0.0.1", ""].includes(url.hostname) && url.protocol !== "data:") {
+      consoleErrors.push(`request to another host: ${request.url()}`);
+    }
+  });
+
+  // The real login page.
+  await page.goto(`${args.ha}${args.dashboard}`);
+  await page.locator('input[name="username"]').fill(args.user, { timeout: 20_000 });
+  await page.locator('input[name="password"]').fill(args.password);
+  await page.locator('ha-button[variant="brand"]').click();
+  await page.waitForURL((url) => !url.pathname.startsWith("/auth/"), { timeout: 20_000 });
+  log(`logged in (${elapsed()} ms)`);
+  if (new URL(page.url()).pathname !== args.dashboard) {
+    await page.goto(`${args.ha}${args.dashboard}`);
+  }
+
+  // One tile per simulated channel.
+  const tiles = page.locator("micboard-card .tile");
+  await until(
+    `${expected} tiles`,
+    async () => (await tiles.count()) === expected && (await page.locator('micboard-card .status[data-status="live"]').count()) === 1,
+    30_000,
+    200
+  ).catch(async (err) => {
+    throw new Error(`${err.message}; tiles seen: ${await tiles.count()}`);
+  });
+  result.tiles = await tiles.count();
+  log(`${result.tiles} tiles (${elapsed()} ms)`);
+
+  // Meters move (the venue runs live; metering is on).
+  const meters = () =>
+    page.$$eval("micboard-card .tile", (nodes) =>
+      nodes.map((node) => `${node.dataset.key}=${node.dataset.rf}/${node.dataset.audio}`)
+    );
+  const before = await meters();
+  const moveStart = Date.now();
+  await until("a meter to move", async () => (await meters()).some((value, i) => value !== before[i]), 10_000, 100);
+  result.meterMoveMs = Date.now() - moveStart;
+  log(`meters move (${result.meterMoveMs} ms)`);
+
+  // Transmitter off through the simulator: the tile turns tx-off within 2 s.
+  const target = receivers.find((receiver) => receiver.model === "ULXD4Q") || receivers[0];
+  const tile = page.locator(`micboard-card .tile[data-model="${target.model}"][data-channel="1"]`);
+  if ((await tile.count()) !== 1) throw new Error(`no single tile for ${target.model} channel 1`);
+  let stateBefore = await tile.getAttribute("data-state");
+  if (stateBefore === "tx_off") {
+    // A re-run against the same venue: switch it on first.
+    await control(`/receivers/${encodeURIComponent(target.name)}/channels/1/transmitter`, { on: true });
+    await until("the tile to leave tx off", async () => (await tile.getAttribute("data-state")) !== "tx_off", 5_000);
+    stateBefore = await tile.getAttribute("data-state");
+  }
+  const offStart = Date.now();
+  await control(`/receivers/${encodeURIComponent(target.name)}/channels/1/transmitter`, { on: false });
+  await until("the tile to show tx off", async () => (await tile.getAttribute("data-state")) === "tx_off", TX_OFF_LIMIT_MS, 20);
+  result.txOffMs = Date.now() - offStart;
+  const label = await tile.locator(".chip.state").textContent();
+  if (label !== "TX OFF") throw new Error(`tx-off tile says ${JSON.stringify(label)}`);
+  log(`${target.name} channel 1: ${stateBefore} → tx_off in ${result.txOffMs} ms`);
+
+  // A fuller picture for the screenshot: real channel names, interference, a
+  // flat battery, a mute.  A renamed channel must reach its tile.
+  const byModel = Object.fromEntries(receivers.map((receiver) => [receiver.model, receiver.name]));
+  const names = {
+    ULXD4Q: ["PASTOR", "LEAD VOX", "BV 1", "BV 2"],
+    QLXD4: ["PODIUM"],
+    SLXD4D: ["HOST", "GUEST"],
+    AD4Q: ["ACOUSTIC", "KEYS", "SAX", "HH 4"],
+    UR4D: ["CHOIR L", "CHOIR R"],
+    P10T: ["IEM BAND", "IEM VOX"],
+  };
+  const extras = [
+    ...Object.entries(names).flatMap(([model, list]) =>
+      list.map((name, index) => [model, index + 1, "name", { name }])
+    ),
+    ["AD4Q", 3, "interference", { active: true }],
+    ["SLXD4D", 2, "battery", { bars: 1, minutes: 25 }],
+    ["ULXD4Q", 3, "mute", { muted: true }],
+  ];
+  for (const [model, channel, action, body] of extras) {
+    if (byModel[model]) {
+      await control(`/receivers/${encodeURIComponent(byModel[model])}/channels/${channel}/${action}`, body);
+    }
+  }
+  const renamed = page.locator('micboard-card .tile[data-model="ULXD4Q"][data-channel="2"] .name');
+  if (byModel.ULXD4Q) {
+    await until("a renamed channel to show its name", async () => (await renamed.textContent()) === "LEAD VOX", 5_000, 100);
+  }
+  await until(
+    "the extra states",
+    async () =>
+      (await page.locator('micboard-card .tile[data-state="interference"]').count()) > 0 ||
+      !byModel.AD4Q,
+    5_000,
+    100
+  ).catch(() => log("note: interference did not show (the screenshot goes on)"));
+  await page.waitForTimeout(1500);
+
+  const card = page.locator("micboard-card");
+  mkdirSync(dirname(args.screenshot), { recursive: true });
+  await card.screenshot({ path: args.screenshot });
+  log(`screenshot ${args.screenshot} (${elapsed()} ms)`);
+
+  if (consoleErrors.length) {
+    throw new Error(`browser console errors:\n  ${consoleErrors.join("\n  ")}`);
+  }
+  result.ok = true;
+} catch (err) {
+  result.ok = false;
+  result.error = err && err.message ? err.message : String(err);
+  if (page && args.artifacts) {
+    // What the browser showed when it failed.
+    mkdirSync(args.artifacts, { recursive: true });
+    await page.screenshot({ path: join(args.artifacts, "failure.png"), fullPage: true }).catch(() => {});
+    result.failureScreenshot = join(args.artifacts, "failure.png");
+    result.url = page.url();
+  }
+} finally {
+  clearTimeout(watchdog);
+  if (context) await context.close().catch(() => {});
+  rmSync(profile, { recursive: true, force: true });
+}
+
+result.consoleErrors = consoleErrors;
+result.elapsedMs = elapsed();
+console.log(`E2E-RESULT ${JSON.stringify(result)}`);
+if (!result.ok) {
+  console.error(`E2E-FAIL ${result.error}`);
+  process.exit(1);
+}
