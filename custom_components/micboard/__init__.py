@@ -82,6 +82,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: MicboardConfigEntry) -> 
     entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(engine.async_start())
+    coordinator.active_alerts = engine.active
     async_dispatcher_send(hass, SIGNAL_RECEIVERS_CHANGED)
     return True
 

@@ -68,6 +68,19 @@ class AlertSettings:
         )
 
 
+def battery_state(channel: ChannelState, settings: AlertSettings) -> str | None:
+    """``good``, ``low`` or ``critical`` by the entry's thresholds (no hysteresis)."""
+    critical, _ = _battery_condition(
+        channel, False, settings.battery_critical, settings.runtime_critical
+    )
+    low, value = _battery_condition(channel, False, settings.battery_low, settings.runtime_low)
+    if critical:
+        return "critical"
+    if low:
+        return "low"
+    return None if value is None else "good"
+
+
 def _battery_condition(
     channel: ChannelState, active: bool, percent: int, minutes: int
 ) -> tuple[bool, float | None]:
@@ -127,6 +140,12 @@ class AlertEngine:
             unsubscribe()
         self._unsubscribe = []
         self._pending = {}
+
+    def active(self, number: int) -> list[str]:
+        """The alert types active on a channel right now."""
+        return sorted(
+            kind for (channel, kind), on in self._active.items() if on and channel == number
+        )
 
     @callback
     def _on_update(self, update: Update) -> None:

@@ -72,6 +72,8 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
         #: :meth:`async_register_devices`).
         self.receiver_device_id = ""
         self.channel_device_ids: dict[int, str] = {}
+        #: Active alert types per channel (set up with the entry's alert engine).
+        self.active_alerts: Callable[[int], list[str]] = lambda _channel: []
 
     async def _async_setup(self) -> None:
         try:

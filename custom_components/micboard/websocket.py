@@ -11,13 +11,14 @@ from typing import Any
 
 from homeassistant.components import websocket_api
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 import probatio
 
+from .alerts import AlertSettings, battery_state
 from .assignments import async_get_manager
-from .const import DOMAIN, SIGNAL_ASSIGNMENTS_CHANGED, SIGNAL_RECEIVERS_CHANGED
+from .const import DOMAIN, EVENT_ALERT, SIGNAL_ASSIGNMENTS_CHANGED, SIGNAL_RECEIVERS_CHANGED
 from .coordinator import MicboardConfigEntry, MicboardCoordinator
 from .devices import Update
 
@@ -55,6 +56,10 @@ def channel_payload(
             "performer": assignment.performer if assignment else None,
             "contact": assignment.contact if assignment else None,
             "alerts_enabled": assignment.alerts if assignment else True,
+            "alert": coordinator.active_alerts(number),
+            "battery_state": battery_state(
+                channel, AlertSettings.from_options(dict(coordinator.config_entry.options))
+            ),
             "device_id": device.id if device else None,
             "device_name": (device.name_by_user or device.name) if device else None,
             "area_id": (device.area_id if device else None)
@@ -85,6 +90,9 @@ def receiver_payload(hass: HomeAssistant, entry: MicboardConfigEntry) -> dict[st
     }
 
 
+BATTERY_FIELDS = frozenset({"tx_on", "battery_percent", "battery_bars", "battery_runtime_min"})
+
+
 class _Subscription:
     """One card's subscription: follows every loaded receiver."""
 
@@ -100,6 +108,7 @@ class _Subscription:
     @callback
     def start(self) -> CALLBACK_TYPE:
         removers = [
+            self.hass.bus.async_listen(EVENT_ALERT, self._alert),
             async_dispatcher_connect(self.hass, SIGNAL_RECEIVERS_CHANGED, self._resubscribe),
             async_dispatcher_connect(self.hass, SIGNAL_ASSIGNMENTS_CHANGED, self._resubscribe),
         ]
@@ -139,8 +148,28 @@ class _Subscription:
             }
         )
 
+    @callback
+    def _alert(self, event: Event[dict[str, Any]]) -> None:
+        """Tell the card which alerts are active on the channel now."""
+        number = event.data.get("channel")
+        for entry in _loaded_entries(self.hass):
+            coordinator = entry.runtime_data
+            if number is not None and coordinator.channel_device_ids.get(number) == event.data.get(
+                "device_id"
+            ):
+                self._send(
+                    {
+                        "type": "channel",
+                        "entry_id": entry.entry_id,
+                        "channel": number,
+                        "data": {"alert": coordinator.active_alerts(number)},
+                    }
+                )
+                return
+
     def _update_listener(self, entry: MicboardConfigEntry) -> Any:
         coordinator = entry.runtime_data
+        settings = AlertSettings.from_options(dict(entry.options))
 
         @callback
         def updated(update: Update) -> None:
@@ -149,13 +178,17 @@ class _Subscription:
                 values = {name: getattr(state, name, None) for name in update.fields}
                 self._send({"type": "receiver", "entry_id": entry.entry_id, "data": values})
                 return
-            channel = state.channel(update.channel).as_dict()
+            channel = state.channel(update.channel)
+            values = channel.as_dict()
+            data = {name: values[name] for name in update.fields if name in values}
+            if BATTERY_FIELDS & update.fields:
+                data["battery_state"] = battery_state(channel, settings)
             self._send(
                 {
                     "type": "meter" if update.metered else "channel",
                     "entry_id": entry.entry_id,
                     "channel": update.channel,
-                    "data": {name: channel[name] for name in update.fields if name in channel},
+                    "data": data,
                 }
             )
 

@@ -159,6 +159,17 @@ describe("battery", () => {
     expect(at(null, null)).toBe(null);
   });
 
+  it("the integration's battery_state (its thresholds) wins over the bar rule", () => {
+    const with_ = (extra) => batteryStatus(channel(1, { battery_bars: 2, battery_percent: null, ...extra }));
+    expect(with_({ battery_state: "good" })).toBe("good");
+    expect(with_({ battery_state: "low" })).toBe("low");
+    expect(with_({ battery_state: "critical" })).toBe("critical");
+    expect(with_({ battery_state: "good", alert: ["battery_low"] })).toBe("low");
+    expect(with_({ battery_state: "low", alert: ["battery_critical"] })).toBe("critical");
+    expect(with_({ battery_state: "nonsense" })).toBe("critical");
+    expect(batteryStatus(channel(1, { tx_on: false, battery_state: "good" }))).toBe(null);
+  });
+
   it("runtime as h:mm", () => {
     expect(formatRuntime(539)).toBe("8:59");
     expect(formatRuntime(60)).toBe("1:00");

@@ -110,3 +110,25 @@ async def test_card_is_served_and_loaded_on_dashboards(hass: HomeAssistant, hass
     response = await client.get(url)
     assert response.status == 200
     assert "customElements.define" in await response.text()
+
+
+async def test_battery_state_and_alerts_follow_the_thresholds(
+    hass: HomeAssistant, hass_ws_client, simulated, setup_receiver
+) -> None:
+    receiver = await simulated("SLXD4")  # bars only
+    await setup_receiver(receiver)
+    client = await hass_ws_client(hass)
+    await client.send_json({"id": 1, "type": "micboard/subscribe"})
+    await client.receive_json()
+    (rx,) = (await _next(client, "snapshot"))["receivers"]
+    first = rx["channels"][0]
+    assert first["battery_state"] == "good"
+    assert first["alert"] == []
+
+    receiver.set_battery(1, bars=1, minutes=200)  # 1 bar = 20 %: low
+    seen: dict[str, Any] = {}
+    async with asyncio.timeout(5):
+        while seen.get("battery_state") != "low" or "battery_low" not in seen.get("alert", []):
+            event = await _next(client, "channel")
+            seen.update(event["data"])
+    assert seen["battery_bars"] == 1

@@ -33,6 +33,8 @@ export const RESYNC_SECONDS = 10;
 
 export const FILTERS = ["all", "receiver", "area", "list"];
 export const SIZES = ["desk", "tv"];
+/** Battery states the integration reports. */
+export const BATTERY_STATES = ["good", "low", "critical"];
 
 /** Tile states: background, text colour and the label shown on the tile. */
 export const STATES = {
@@ -70,13 +72,20 @@ export function batteryBars(channel) {
 }
 
 /**
- * Micboard's battery states: critical (0–2 bars or ≤ 10 %), low (3 bars or
- * ≤ 20 %), good (4–5 bars); an active battery alert from the integration
- * (its own thresholds, runtime included) raises the state. Null when unknown.
+ * The battery state. The integration sends `battery_state` computed with the
+ * receiver's own alert thresholds (runtime included), so the board agrees
+ * with the entities and alerts; without it, Micboard's rule applies:
+ * critical (0–2 bars or ≤ 10 %), low (3 bars or ≤ 20 %), good (4–5 bars).
+ * An active battery alert raises the state. Null when unknown.
  */
 export function batteryStatus(channel) {
   if (!channel || channel.tx_on === false) return null;
   const alerts = alertList(channel);
+  if (BATTERY_STATES.includes(channel.battery_state)) {
+    if (alerts.includes("battery_critical")) return "critical";
+    if (alerts.includes("battery_low") && channel.battery_state === "good") return "low";
+    return channel.battery_state;
+  }
   const bars = isNum(channel.battery_bars) ? channel.battery_bars : null;
   const level = batteryLevel(channel);
   if (
