@@ -18,7 +18,7 @@ import logging
 from pathlib import Path
 from typing import Any, override
 
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import DOMAIN as HOMEASSISTANT_DOMAIN, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_send
@@ -129,6 +129,8 @@ class AssignmentManager:
         """Load the stored assignments; report an unreadable file, never replace it."""
         try:
             stored = await self._store.async_load()
+            if stored is None and self._moved_aside_by_core():
+                raise ValueError("the file was corrupt; Home Assistant kept it as *.corrupt.*")
             assignments = self._parse(stored)
         except (HomeAssistantError, OSError, ValueError, TypeError, KeyError) as err:
             _LOGGER.error("Cannot read performer assignments from %s: %s", self.path, err)
@@ -147,6 +149,18 @@ class AssignmentManager:
         self._assignments = assignments
         self.writable = True
         ir.async_delete_issue(self.hass, DOMAIN, ISSUE_UNREADABLE)
+
+    def _moved_aside_by_core(self) -> bool:
+        """Whether Home Assistant found the file corrupt and renamed it just now.
+
+        Its storage then reports "no data" (and raises a repair issue of its
+        own); starting empty without a word would lose every assignment.
+        """
+        prefix = f"storage_corruption_{STORAGE_KEY}_"
+        return any(
+            domain == HOMEASSISTANT_DOMAIN and issue_id.startswith(prefix)
+            for domain, issue_id in ir.async_get(self.hass).issues
+        )
 
     @staticmethod
     def _parse(stored: dict[str, Any] | None) -> dict[str, Assignment]:

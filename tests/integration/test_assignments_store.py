@@ -233,3 +233,21 @@ async def test_assignments_survive_a_restart_of_home_assistant(
         assert second.states.get(performer).state == "Bass DI"
         await second.config_entries.async_unload(restarted.entry_id)
         await second.async_stop()
+
+
+async def test_file_moved_aside_by_home_assistant_is_not_silently_emptied(
+    hass: HomeAssistant, hass_storage, issue_registry: ir.IssueRegistry
+) -> None:
+    """Core renames a JSON-corrupt file and loads nothing: Micboard must say so."""
+    ir.async_create_issue(
+        hass,
+        "homeassistant",
+        f"storage_corruption_{STORAGE_KEY}_2026-11-26T03:00:00",
+        is_fixable=True,
+        severity=ir.IssueSeverity.CRITICAL,
+        translation_key="storage_corruption",
+    )
+    assert await async_setup_component(hass, DOMAIN, {})
+    assert issue_registry.async_get_issue(DOMAIN, ISSUE_UNREADABLE) is not None
+    assert async_get_manager(hass).writable is False
+    assert STORAGE_KEY not in hass_storage
