@@ -11,6 +11,9 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .const import DOMAIN, LOGGER, MANUFACTURER, METER_STATE_INTERVAL
+
+#: Samples seen within this many seconds mean the receiver is metering.
+METER_LIVE_WINDOW = 15.0
 from .devices import (
     DeviceConnectionError,
     DeviceError,
@@ -64,6 +67,7 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
         self._unsubscribe: list[Callable[[], None]] = []
         self._meter_flush: CALLBACK_TYPE | None = None
         self._metered_channels: set[int] = set()
+        self._last_meter_at = -METER_LIVE_WINDOW
         #: Channels touched by the update being delivered (``None``: everything),
         #: so channel entities of other channels can skip writing their state.
         self.changed_channels: frozenset[int] | None = None
@@ -120,6 +124,7 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
         for listener in tuple(self._meter_listeners):
             listener(update)
         if update.metered:
+            self._last_meter_at = self.hass.loop.time()
             if update.channel is not None:
                 self._metered_channels.add(update.channel)
             if self._meter_flush is None:
@@ -159,6 +164,20 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
         self.last_exception = DeviceConnectionError("link lost")
         self.last_update_success = False
         self.async_update_listeners()
+
+    @property
+    def meters_live(self) -> bool:
+        """Whether RF and audio levels are current (the receiver is metering).
+
+        Metering is on when this client asked for it, when the receiver
+        reports a rate (another client may have set it), or when samples keep
+        arriving regardless.
+        """
+        return bool(
+            self.receiver.meter_rate_ms
+            or self.receiver.state.meter_rate_ms
+            or self.hass.loop.time() - self._last_meter_at < METER_LIVE_WINDOW
+        )
 
     @callback
     def async_register_devices(self) -> None:

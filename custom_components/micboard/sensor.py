@@ -59,6 +59,8 @@ class MicboardSensorDescription(SensorEntityDescription):
     transmitter: bool = False
     #: Created only when the audio-level option is on.
     audio: bool = False
+    #: A meter: only known while the receiver meters (else it would be stale).
+    metered: bool = False
 
 
 SENSORS: tuple[MicboardSensorDescription, ...] = (
@@ -140,6 +142,7 @@ SENSORS: tuple[MicboardSensorDescription, ...] = (
         suggested_display_precision=0,
         value_fn=lambda channel: channel.rf_level_dbm,
         families=MICROPHONES,
+        metered=True,
     ),
     MicboardSensorDescription(
         key="audio_level",
@@ -151,6 +154,7 @@ SENSORS: tuple[MicboardSensorDescription, ...] = (
         value_fn=lambda channel: channel.audio_level_dbfs,
         families=AUDIO_DBFS,
         audio=True,
+        metered=True,
     ),
     MicboardSensorDescription(
         key="frequency",
@@ -210,9 +214,12 @@ class MicboardChannelSensor(MicboardChannelEntity, SensorEntity):
     def native_value(self) -> StateType:
         """The description's value, unknown for a transmitter that is off."""
         channel = self.channel
-        if self.entity_description.transmitter and channel.tx_on is False:
+        description = self.entity_description
+        if description.transmitter and channel.tx_on is False:
             return None
-        return self.entity_description.value_fn(channel)
+        if description.metered and not self.coordinator.meters_live:
+            return None
+        return description.value_fn(channel)
 
 
 # --- Summary sensors across every receiver ---------------------------------

@@ -256,3 +256,18 @@ async def test_change_on_one_channel_does_not_rewrite_the_others(
     receiver.set_battery(2, bars=2, minutes=100, percent=33)
     await wait_for(hass, lambda: state_of(hass, second) == "33")
     assert hass.states.get(first).last_reported == before
+
+
+async def test_rf_level_is_unknown_unless_the_receiver_meters(
+    hass: HomeAssistant, simulated, setup_receiver, entity_id
+) -> None:
+    """Without metering the connect-time reading would go stale: show unknown."""
+    quiet = await simulated("ULXD4")
+    entry = await setup_receiver(quiet)
+    assert state_of(hass, entity_id(entry, "sensor", "rf_level", 1)) == STATE_UNKNOWN
+
+    metered = await simulated("ULXD4")
+    entry = await setup_receiver(metered, metering=True, meter_rate=1000)
+    rf = entity_id(entry, "sensor", "rf_level", 1)
+    await wait_for(hass, lambda: state_of(hass, rf) not in (STATE_UNKNOWN, STATE_UNAVAILABLE))
+    assert -128 <= float(state_of(hass, rf)) < 0
