@@ -25,6 +25,9 @@ MAX_METER_RATE_MS: Final = 65535
 #: often per receiver, however fast the receiver meters.
 METER_STATE_INTERVAL: Final = timedelta(seconds=10)
 
+#: Samples seen within this many seconds mean the receiver is metering.
+METER_LIVE_WINDOW: Final = 15.0
+
 #: Battery at or below this level counts as low (binary sensor).
 LOW_BATTERY_PERCENT: Final = 20
 

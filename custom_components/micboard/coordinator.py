@@ -10,10 +10,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
-from .const import DOMAIN, LOGGER, MANUFACTURER, METER_STATE_INTERVAL
-
-#: Samples seen within this many seconds mean the receiver is metering.
-METER_LIVE_WINDOW = 15.0
+from .const import DOMAIN, LOGGER, MANUFACTURER, METER_LIVE_WINDOW, METER_STATE_INTERVAL
 from .devices import (
     DeviceConnectionError,
     DeviceError,
