@@ -1,0 +1,98 @@
+"""A deliberately terse receiver written from the notes alone, not the simulator.
+
+It stays silent on anything it does not know (as older units reportedly do),
+answers several commands in one segment, splits others mid-message, and
+drops padding where the notes say clients and devices are lax.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from custom_components.micboard.devices import Family
+from custom_components.micboard.devices.shure import ShureReceiver, Timing
+
+FAST = Timing(probe_timeout=1.0, settle_time=0.05, settle_max=1.0)
+
+DUMP = {
+    1: (
+        "< REP DEVICE_ID {Stage L } >< REP 1 CHAN_NAME {Pastor  } >< REP 1 TX_TYPE ULXD2 >"
+        "< REP 1 BATT_BARS 4 >< REP 1 BATT_RUN_TIME 607 >< REP 1 FREQUENCY 526225 >"
+        "< REP 1 AUDIO_GAIN 30 >< REP 1 AUDIO_MUTE OFF >< REP 1 RF_INT_DET NONE >"
+    ),
+    2: (
+        "< REP 2 CHAN_NAME {        } >< REP 2 TX_TYPE UNKN >< REP 2 BATT_BARS 255 >"
+        "< REP 2 BATT_RUN_TIME 65535 >< REP 2 FREQUENCY 530000 >"
+    ),
+}
+
+
+class TerseUlxd(asyncio.Protocol):
+    """ULXD4D that only knows a few parameters and never says ERR."""
+
+    def __init__(self) -> None:
+        self.buffer = ""
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data.decode()
+        replies = []
+        while ">" in self.buffer:
+            command, _, self.buffer = self.buffer.partition(">")
+            replies.append(self.answer(command.strip(" <\r\n")))
+        out = "".join(reply for reply in replies if reply)
+        if out and self.transport is not None:
+            half = len(out) // 2  # split mid-message on purpose
+            self.transport.write(out[:half].encode())
+            self.transport.write(out[half:].encode())
+
+    def answer(self, command: str) -> str:
+        if match := re.fullmatch(r"GET ([12]) ALL", command):
+            return DUMP[int(match[1])]
+        if match := re.fullmatch(r"GET ([12]) CHAN_NAME", command):
+            return (
+                "< REP 1 CHAN_NAME {Pastor  } >"
+                if match[1] == "1"
+                else ("< REP 2 CHAN_NAME {        } >")
+            )
+        if command == "GET 1 TX_TYPE":
+            return "< REP 1 TX_TYPE ULXD2 >"
+        if command == "GET 1 AUDIO_MUTE":
+            return "< REP 1 AUDIO_MUTE OFF >"
+        return ""  # silence on everything else, GET MODEL included
+
+
+async def test_terse_receiver_is_identified_and_read() -> None:
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(TerseUlxd, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    receiver = ShureReceiver("127.0.0.1", port, timing=FAST)
+    try:
+        info = await receiver.connect()
+        assert (info.family, info.model, info.channel_count) == (Family.ULXD, "ULXD4D", 2)
+        state = receiver.state
+        assert state.device_id == "Stage L"
+        first, second = state.channel(1), state.channel(2)
+        assert (first.name, first.tx_model, first.battery_bars) == ("Pastor", "ULXD2", 4)
+        assert first.battery_runtime_min == 607
+        assert first.frequency_mhz == 526.225
+        assert first.gain_db == 12
+        assert first.muted is False
+        assert first.interference is False
+        assert second.name is None
+        assert second.tx_on is False
+        assert (second.tx_model, second.battery_bars, second.battery_runtime_min) == (
+            None,
+            None,
+            None,
+        )
+        assert second.frequency_mhz == 530.0
+    finally:
+        await receiver.disconnect()
+        server.close()
+        await server.wait_closed()
