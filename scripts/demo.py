@@ -3,8 +3,8 @@
 Started by ``./scripts/demo``.  Everything listens on 127.0.0.1 only (see
 ``scripts/stack.py``): the simulated venue with moving meters, Home Assistant
 from ``demo/config`` (git-ignored), onboarded, with every receiver added
-through the Micboard config flow, live metering on, and a "Micboard"
-dashboard holding the card.  Prints the URL and login; Ctrl-C stops both.
+through the Micboard config flow, live metering on, and the default
+dashboard showing the Micboard card.  Prints the URL and login; Ctrl-C stops both.
 """
 
 from __future__ import annotations
@@ -40,7 +40,10 @@ async def run(args: argparse.Namespace) -> int:
         slp_port=SLP_PORT,
         metering=True,
     ) as stack:
-        board = await save_dashboard(stack, {"type": "custom:micboard-card", "title": "Venue"})
+        # The default dashboard: Home Assistant opens on the board.
+        board = await save_dashboard(
+            stack, {"type": "custom:micboard-card", "title": "Venue"}, url_path=None
+        )
         print(
             "\n"
             f"  Home Assistant: {stack.base}{board}\n"

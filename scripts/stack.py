@@ -97,6 +97,9 @@ def prepare_config(config: Path, port: int) -> None:
     storage.mkdir(exist_ok=True)
     if not (storage / "onboarding").exists():
         (storage / "onboarding").write_text(json.dumps(ONBOARDING))
+    # Home Assistant copies the YAML http settings into storage once and then
+    # ignores the YAML: forget them so the port given here applies again.
+    (storage / "http").unlink(missing_ok=True)
     (config / "configuration.yaml").write_text(CONFIGURATION.format(port=port))
     custom = config / "custom_components"
     custom.mkdir(exist_ok=True)
@@ -135,8 +138,10 @@ async def token_from_code(session: aiohttp.ClientSession, base: str, code: str) 
 async def onboard_or_login(session: aiohttp.ClientSession, base: str) -> str:
     """Finish onboarding the first time; log in afterwards. Returns a token."""
     async with session.get(f"{base}/api/onboarding") as response:
-        steps = {step["step"]: step["done"] for step in await response.json()}
-    if not steps.get("user", True):
+        # Once onboarding is complete the onboarding API is gone (404).
+        onboarded = response.status == 404
+        steps = {} if onboarded else {s["step"]: s["done"] for s in await response.json()}
+    if not onboarded and not steps.get("user", True):
         log("onboarding: creating the owner account")
         async with session.post(
             f"{base}/api/onboarding/users",
@@ -318,6 +323,27 @@ async def _config_entries(session: aiohttp.ClientSession, stack: Stack) -> list[
     return [entry for entry in entries if entry.get("domain") == "micboard"]
 
 
+async def remove_stale_entries(session: aiohttp.ClientSession, stack: Stack) -> None:
+    """Delete receivers of an earlier run on other ports (they never come back)."""
+    deadline = time.monotonic() + 15
+    while True:
+        entries = await _config_entries(session, stack)
+        pending = [e for e in entries if e["state"] in ("not_loaded", "setup_in_progress")]
+        if len(entries) <= len(stack.receivers) or not pending or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.5)
+    if len(entries) <= len(stack.receivers):
+        return
+    for entry in entries:
+        if entry["state"] in ("setup_retry", "setup_error"):
+            log(f"removing {entry['title']!r}: no such receiver in this venue")
+            async with session.delete(
+                f"{stack.base}/api/config/config_entries/entry/{entry['entry_id']}",
+                headers={"Authorization": f"Bearer {stack.token}"},
+            ) as response:
+                response.raise_for_status()
+
+
 async def enable_metering(session: aiohttp.ClientSession, stack: Stack, entry_id: str) -> None:
     """Turn live metering on through the integration's options flow."""
     headers = {"Authorization": f"Bearer {stack.token}"}
@@ -352,10 +378,16 @@ async def wait_loaded(session: aiohttp.ClientSession, stack: Stack, seconds: flo
         await asyncio.sleep(0.25)
 
 
-async def save_dashboard(stack: Stack, card: dict[str, Any], url_path: str = DASHBOARD) -> str:
-    """Create a storage-mode dashboard holding ``card`` alone in a panel view; return its URL."""
+async def save_dashboard(
+    stack: Stack, card: dict[str, Any], url_path: str | None = DASHBOARD
+) -> str:
+    """Put ``card`` alone in a panel view of a dashboard; return the view's URL.
+
+    ``url_path=None`` uses the default dashboard (the one Home Assistant opens
+    on); any other name creates a storage-mode dashboard if needed.
+    """
     dashboards = await ws_command(stack, {"type": "lovelace/dashboards/list"})
-    if not any(item.get("url_path") == url_path for item in dashboards):
+    if url_path is not None and not any(item.get("url_path") == url_path for item in dashboards):
         await ws_command(
             stack,
             {
@@ -372,14 +404,14 @@ async def save_dashboard(stack: Stack, card: dict[str, Any], url_path: str = DAS
         stack,
         {
             "type": "lovelace/config/save",
-            "url_path": url_path,
+            **({"url_path": url_path} if url_path else {}),
             "config": {
                 "title": "Micboard",
                 "views": [{"title": "Micboard", "path": "board", "type": "panel", "cards": [card]}],
             },
         },
     )
-    return f"/{url_path}/board"
+    return f"/{url_path or 'lovelace'}/board"
 
 
 def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
@@ -455,6 +487,7 @@ async def running_stack(
             await confirm_http_config(stack)
             await check_frontend_backend(stack)
             await add_receivers(session, stack.base, stack.token, stack.receivers)
+            await remove_stale_entries(session, stack)
             entries = await _config_entries(session, stack)
             stack.entry_ids = [entry["entry_id"] for entry in entries]
             if len(entries) != len(stack.receivers):
