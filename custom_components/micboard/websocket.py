@@ -21,6 +21,7 @@ from .assignments import async_get_manager
 from .const import DOMAIN, EVENT_ALERT, SIGNAL_ASSIGNMENTS_CHANGED, SIGNAL_RECEIVERS_CHANGED
 from .coordinator import MicboardConfigEntry, MicboardCoordinator
 from .devices import Update
+from .devices.models import plain
 
 
 @callback
@@ -179,8 +180,11 @@ class _Subscription:
                 self._send({"type": "receiver", "entry_id": entry.entry_id, "data": values})
                 return
             channel = state.channel(update.channel)
-            values = channel.as_dict()
-            data = {name: values[name] for name in update.fields if name in values}
+            data = {
+                name: plain(getattr(channel, name))
+                for name in update.fields
+                if hasattr(channel, name)
+            }
             if BATTERY_FIELDS & update.fields:
                 data["battery_state"] = battery_state(channel, settings)
             self._send(

@@ -73,7 +73,7 @@ class ChannelState:
 
     def as_dict(self) -> dict[str, Any]:
         """Return the state as plain JSON-friendly data."""
-        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+        return {f.name: plain(getattr(self, f.name)) for f in fields(self)}
 
 
 #: Fields that change at the metering rate; everything else is "state".
@@ -122,7 +122,7 @@ class ReceiverInfo:
 
     def as_dict(self) -> dict[str, Any]:
         """Return the info as plain JSON-friendly data."""
-        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+        return {f.name: plain(getattr(self, f.name)) for f in fields(self)}
 
 
 @dataclass(slots=True)
@@ -176,7 +176,8 @@ class Update:
         return self.fields <= METER_FIELDS
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A value as plain JSON-friendly data (enums as values, tuples as lists)."""
     if isinstance(value, StrEnum):
         return value.value
     if isinstance(value, tuple):
