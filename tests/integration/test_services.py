@@ -185,3 +185,48 @@ async def test_identify_refused_by_receiver(hass: HomeAssistant, rig) -> None:
     ):
         await _call(hass, "identify", device_id=[_channel(entry_a, 1)])
     assert err.value.translation_key == "command_failed"
+
+
+async def test_identify_buttons(
+    hass: HomeAssistant, simulated, setup_receiver, entity_registry
+) -> None:
+    from homeassistant.helpers import entity_registry as er
+
+    ad = await simulated("AD4D")
+    entry = await setup_receiver(ad)
+    ids = {
+        e.unique_id: e.entity_id
+        for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+        if e.domain == "button"
+    }
+    assert set(ids) == {
+        f"{entry.unique_id}-identify",
+        f"{entry.unique_id}-1-identify",
+        f"{entry.unique_id}-2-identify",
+    }
+    await hass.services.async_call(
+        "button", "press", {ATTR_ENTITY_ID: ids[f"{entry.unique_id}-2-identify"]}, blocking=True
+    )
+    await hass.services.async_call(
+        "button", "press", {ATTR_ENTITY_ID: ids[f"{entry.unique_id}-identify"]}, blocking=True
+    )
+    await wait_for(hass, lambda: any("SET 2 FLASH ON" in line for line in ad.received))
+    await wait_for(hass, lambda: any(line.strip(" <>") == "SET FLASH ON" for line in ad.received))
+
+    with (
+        patch.object(entry.runtime_data.receiver, "identify", side_effect=ProtocolError("no")),
+        pytest.raises(HomeAssistantError) as err,
+    ):
+        await hass.services.async_call(
+            "button", "press", {ATTR_ENTITY_ID: ids[f"{entry.unique_id}-identify"]}, blocking=True
+        )
+    assert err.value.translation_key == "command_failed"
+
+    # QLX-D cannot flash: no buttons at all.
+    qlx = await simulated("QLXD4")
+    other = await setup_receiver(qlx)
+    assert not [
+        e
+        for e in er.async_entries_for_config_entry(entity_registry, other.entry_id)
+        if e.domain == "button"
+    ]
