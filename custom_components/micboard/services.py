@@ -79,15 +79,11 @@ def resolve_targets(
         device = registry.async_get(device_id)
         if device is None:
             raise _invalid("not_a_channel", device_id=device_id)
-        coordinator = next(
-            (coordinators[e] for e in device.config_entries if e in coordinators), None
-        )
+        entry_id = device.config_entry_id
+        coordinator = coordinators.get(entry_id) if entry_id else None
         if coordinator is None:
-            if any(
-                (entry := hass.config_entries.async_get_entry(e)) is not None
-                and entry.domain == DOMAIN
-                for e in device.config_entries
-            ):
+            entry = hass.config_entries.async_get_entry(entry_id) if entry_id else None
+            if entry is not None and entry.domain == DOMAIN:
                 raise _invalid("receiver_not_loaded", device=device.name or device_id)
             raise _invalid("not_a_channel", device_id=device.name or device_id)
         channel = next(
