@@ -16,6 +16,8 @@ from pathlib import Path
 import signal
 import sys
 
+import aiohttp
+
 from scripts.stack import (
     PASSWORD,
     ROOT,
@@ -23,6 +25,7 @@ from scripts.stack import (
     log,
     running_stack,
     save_dashboard,
+    stage_venue,
 )
 
 CONFIG = ROOT / "demo" / "config"
@@ -40,6 +43,8 @@ async def run(args: argparse.Namespace) -> int:
         slp_port=SLP_PORT,
         metering=True,
     ) as stack:
+        async with aiohttp.ClientSession() as session:
+            await stage_venue(session, stack)
         # The default dashboard: Home Assistant opens on the board.
         board = await save_dashboard(
             stack, {"type": "custom:micboard-card", "title": "Venue"}, url_path=None

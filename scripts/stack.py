@@ -57,10 +57,6 @@ homeassistant:
   longitude: 0
   elevation: 0
 
-http:
-  server_host: 127.0.0.1
-  server_port: {port}
-
 frontend:
 config:
 history:
@@ -85,6 +81,31 @@ ONBOARDING = {
 }
 
 
+def http_settings(port: int) -> dict[str, Any]:
+    """Home Assistant's stored HTTP settings: 127.0.0.1 only, on ``port``."""
+    return {
+        "version": 2,
+        "minor_version": 2,
+        "key": "http",
+        "data": {
+            "stable": {
+                "server_port": port,
+                "server_host": [HOST],
+                "cors_allowed_origins": [],
+                "login_attempts_threshold": -1,
+                "ip_ban_enabled": True,
+                "ssl_profile": "modern",
+                "use_x_frame_options": True,
+                "created_at": "2026-01-01T00:00:00+00:00",
+                "error": None,
+                "error_message": None,
+            },
+            "pending": None,
+            "yaml_migration_done": True,
+        },
+    }
+
+
 def log(message: str) -> None:
     """Progress line."""
     print(f"demo: {message}", flush=True)
@@ -97,9 +118,9 @@ def prepare_config(config: Path, port: int) -> None:
     storage.mkdir(exist_ok=True)
     if not (storage / "onboarding").exists():
         (storage / "onboarding").write_text(json.dumps(ONBOARDING))
-    # Home Assistant copies the YAML http settings into storage once and then
-    # ignores the YAML: forget them so the port given here applies again.
-    (storage / "http").unlink(missing_ok=True)
+    # Home Assistant keeps its HTTP settings in storage (YAML for them is
+    # deprecated): listen on 127.0.0.1 at the port given here.
+    (storage / "http").write_text(json.dumps(http_settings(port)))
     (config / "configuration.yaml").write_text(CONFIGURATION.format(port=port))
     custom = config / "custom_components"
     custom.mkdir(exist_ok=True)
@@ -412,6 +433,48 @@ async def save_dashboard(
         },
     )
     return f"/{url_path or 'lovelace'}/board"
+
+
+#: Channel names (front-panel renames) and a few performers for the demo venue.
+VENUE_NAMES = {
+    "ULXD4Q": ["Pastor", "Lead Vox", "BV 1", "BV 2"],
+    "QLXD4": ["Podium"],
+    "SLXD4D": ["Host", "Guest"],
+    "AD4Q": ["Acoustic", "Keys", "Sax", "HH 4"],
+    "UR4D": ["Choir L", "Choir R"],
+    "P10T": ["IEM Band", "IEM Vox"],
+}
+VENUE_PERFORMERS = {"Pastor": "Pastor Dave", "Lead Vox": "Maria", "Keys": "Tom", "Host": "Sam"}
+
+
+async def stage_venue(session: aiohttp.ClientSession, stack: Stack) -> None:
+    """Name the channels on the receivers and assign a few performers."""
+    for receiver in stack.receivers:
+        for number, name in enumerate(VENUE_NAMES.get(receiver["model"], []), start=1):
+            async with session.post(
+                f"{stack.control}/receivers/{receiver['name']}/channels/{number}/name",
+                json={"name": name},
+            ) as response:
+                response.raise_for_status()
+    wanted = set(VENUE_PERFORMERS)
+    deadline = time.monotonic() + 15
+    while True:
+        devices = await ws_command(stack, {"type": "config/device_registry/list"})
+        found = {d["name"]: d["id"] for d in devices if d.get("name") in wanted}
+        if set(found) == wanted or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.3)
+    for name, device_id in found.items():
+        await ws_command(
+            stack,
+            {
+                "type": "call_service",
+                "domain": "micboard",
+                "service": "assign_performer",
+                "service_data": {"device_id": device_id, "performer": VENUE_PERFORMERS[name]},
+            },
+        )
+    log(f"named the channels and assigned {len(found)} performers")
 
 
 def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
