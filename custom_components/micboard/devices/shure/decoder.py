@@ -462,9 +462,9 @@ class Decoder:
                     self._apply_hidden(channel, handler, message.args, changed)
                 else:
                     handler(channel, message.args, changed)
-                    if _TRANSMITTER.intersection(changed):
+                    if touched := _TRANSMITTER.intersection(changed):
                         reported = self._reported.setdefault(index, {})
-                        for name in _TRANSMITTER.intersection(changed):
+                        for name in touched:
                             reported[name] = getattr(channel, name)
             elif (side := PSM_METERS.get(param)) is not None:
                 sides = self._psm_levels.setdefault(index, [None, None])
