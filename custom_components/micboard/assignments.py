@@ -119,6 +119,8 @@ class AssignmentManager:
         )
         self._assignments: dict[str, Assignment] = {}
         self.writable = False
+        #: Why the file could not be read (shown by the repair flow).
+        self.load_error: str | None = None
 
     @property
     def path(self) -> Path:
@@ -135,6 +137,7 @@ class AssignmentManager:
         except (HomeAssistantError, OSError, ValueError, TypeError, KeyError) as err:
             _LOGGER.error("Cannot read performer assignments from %s: %s", self.path, err)
             self.writable = False
+            self.load_error = str(err)
             ir.async_create_issue(
                 self.hass,
                 DOMAIN,
@@ -148,6 +151,7 @@ class AssignmentManager:
             return
         self._assignments = assignments
         self.writable = True
+        self.load_error = None
         ir.async_delete_issue(self.hass, DOMAIN, ISSUE_UNREADABLE)
 
     def _moved_aside_by_core(self) -> bool:

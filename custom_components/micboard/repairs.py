@@ -29,7 +29,10 @@ class StartAfreshFlow(RepairsFlow):
         return self.async_show_form(
             step_id="confirm",
             data_schema=probatio.Schema({}),
-            description_placeholders={"path": str(manager.path)},
+            description_placeholders={
+                "path": str(manager.path),
+                "error": manager.load_error or "unknown error",
+            },
         )
 
 

@@ -90,3 +90,9 @@ def test_icons_cover_translated_entities() -> None:
         for key in keys:
             if key not in {"battery_temperature"}:  # device class icon
                 assert key in icons.get(platform, {}), f"{platform}.{key}"
+
+
+def test_issues_are_either_fixable_or_descriptive() -> None:
+    """hassfest: an issue has a description or a fix flow, never both."""
+    for name, issue in _json("strings.json")["issues"].items():
+        assert ("description" in issue) != ("fix_flow" in issue), name
