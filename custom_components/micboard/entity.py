@@ -74,8 +74,8 @@ class MicboardAssignmentEntity(MicboardChannelEntity):
 
     @property
     def available(self) -> bool:
-        """Assignments can be edited while the receiver is offline."""
-        return self.manager.writable
+        """Editable while the receiver is online and the assignments file is readable."""
+        return super().available and self.manager.writable
 
     async def async_added_to_hass(self) -> None:
         """Follow assignment changes."""

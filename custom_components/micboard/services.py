@@ -95,12 +95,25 @@ def resolve_targets(
     return targets
 
 
+def _require_online(coordinator: MicboardCoordinator) -> None:
+    if not (coordinator.last_update_success and coordinator.receiver.connected):
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="receiver_offline",
+            translation_placeholders={"receiver": coordinator.receiver_name()},
+        )
+
+
 def _channels(hass: HomeAssistant, call: ServiceCall) -> list[tuple[MicboardCoordinator, int]]:
-    return [
+    """Channel targets, all of them on receivers that are online (else nothing changes)."""
+    targets = [
         (coordinator, channel)
         for coordinator, channel in resolve_targets(hass, call.data[ATTR_DEVICE_ID])
         if channel is not None
     ]
+    for coordinator, _channel in targets:
+        _require_online(coordinator)
+    return targets
 
 
 async def _assign(call: ServiceCall) -> None:
@@ -157,12 +170,7 @@ async def _identify(call: ServiceCall) -> None:
         capabilities = coordinator.receiver.capabilities
         if Capability.IDENTIFY not in capabilities:
             raise _invalid("identify_not_supported", model=coordinator.receiver.info.model)
-        if not coordinator.receiver.connected:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="receiver_offline",
-                translation_placeholders={"receiver": coordinator.receiver_name()},
-            )
+        _require_online(coordinator)
     for coordinator, channel in targets:
         per_channel = channel is not None and (
             Capability.CHANNEL_IDENTIFY in coordinator.receiver.capabilities

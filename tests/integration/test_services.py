@@ -230,3 +230,27 @@ async def test_identify_buttons(
         for e in er.async_entries_for_config_entry(entity_registry, other.entry_id)
         if e.domain == "button"
     ]
+
+
+async def test_offline_receiver_changes_nothing(hass: HomeAssistant, rig, hass_storage) -> None:
+    entry_a, entry_b, sim_a, _ = rig
+    sim_a.set_hung(True)
+    await wait_for(hass, lambda: not entry_a.runtime_data.receiver.connected, timeout=10)
+    for service, data in (
+        ("assign_performer", {"performer": "Dave"}),
+        ("unassign", {}),
+        ("set_alerts", {"enabled": False}),
+    ):
+        with pytest.raises(HomeAssistantError) as err:
+            await _call(
+                hass, service, device_id=[_channel(entry_b, 1), _channel(entry_a, 1)], **data
+            )
+        assert err.value.translation_key == "receiver_offline"
+    assert STORAGE_KEY not in hass_storage
+    sim_a.set_hung(False)
+    await wait_for(hass, lambda: entry_a.runtime_data.receiver.connected, timeout=10)
+    await _call(hass, "assign_performer", device_id=[_channel(entry_a, 1)], performer="Dave")
+    assert (
+        hass_storage[STORAGE_KEY]["data"]["assignments"][f"{entry_a.unique_id}/1"]["performer"]
+        == "Dave"
+    )
