@@ -46,12 +46,18 @@ async def async_attach_trigger(
     trigger_info: TriggerInfo,
 ) -> CALLBACK_TYPE:
     """Listen for the matching ``micboard_alert`` event."""
+    device_id = config[CONF_DEVICE_ID]
+    if config[CONF_TYPE] in RECEIVER_TRIGGERS:
+        # Receiver alerts carry the receiver's device id; a channel listens to its parent.
+        device = dr.async_get(hass).async_get(device_id)
+        if isinstance(device, dr.DeviceEntry) and device.via_device_id is not None:
+            device_id = device.via_device_id
     event_config = event_trigger.TRIGGER_SCHEMA(
         {
             event_trigger.CONF_PLATFORM: "event",
             event_trigger.CONF_EVENT_TYPE: EVENT_ALERT,
             event_trigger.CONF_EVENT_DATA: {
-                CONF_DEVICE_ID: config[CONF_DEVICE_ID],
+                CONF_DEVICE_ID: device_id,
                 CONF_TYPE: config[CONF_TYPE],
             },
         }

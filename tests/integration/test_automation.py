@@ -75,6 +75,39 @@ async def test_device_trigger_runs_an_automation(
     assert calls[0].data == {"what": "interference"}
 
 
+async def test_channel_device_trigger_for_its_receiver_going_offline(
+    hass: HomeAssistant, simulated, setup_receiver
+) -> None:
+    receiver = await simulated("QLXD4")
+    entry = await setup_receiver(receiver)
+    calls = async_mock_service(hass, "test", "automation")
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": [
+                {
+                    "triggers": [
+                        {
+                            "trigger": "device",
+                            "domain": DOMAIN,
+                            "device_id": entry.runtime_data.channel_device_ids[1],
+                            "type": kind,
+                        }
+                    ],
+                    "actions": [{"action": "test.automation", "data": {"what": kind}}],
+                }
+                for kind in ("receiver_offline", "receiver_offline_cleared")
+            ]
+        },
+    )
+    receiver.set_hung(True)
+    await wait_for(hass, lambda: len(calls) == 1, timeout=10)
+    receiver.set_hung(False)
+    await wait_for(hass, lambda: len(calls) == 2, timeout=10)
+    assert [call.data["what"] for call in calls] == ["receiver_offline", "receiver_offline_cleared"]
+
+
 async def test_blueprint_notifies_contact_or_fallback(
     hass: HomeAssistant, simulated, setup_receiver
 ) -> None:
