@@ -36,8 +36,8 @@ from .const import (
     SIGNAL_RECEIVERS_CHANGED,
 )
 from .coordinator import MicboardConfigEntry, MicboardCoordinator
-from .devices import ChannelState, Family
-from .entity import MicboardChannelEntity
+from .devices import ChannelState, Family, ReceiverState
+from .entity import MicboardChannelEntity, MicboardEntity
 from .helpers import battery_level, battery_low
 
 PARALLEL_UPDATES = 0
@@ -188,21 +188,72 @@ SENSORS: tuple[MicboardSensorDescription, ...] = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class MicboardReceiverSensorDescription(SensorEntityDescription):
+    """A receiver-wide value and how to read it."""
+
+    value_fn: Callable[[ReceiverState], StateType]
+    families: frozenset[Family] = ALL
+
+
+RECEIVER_SENSORS: tuple[MicboardReceiverSensorDescription, ...] = (
+    MicboardReceiverSensorDescription(
+        key="rf_band",
+        translation_key="rf_band",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda state: state.info.rf_band,
+        families=frozenset({Family.AXIENT_DIGITAL, Family.SLXD}),
+    ),
+    MicboardReceiverSensorDescription(
+        key="encryption",
+        translation_key="encryption",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda state: state.encryption,
+        families=frozenset({Family.ULXD, Family.QLXD, Family.AXIENT_DIGITAL, Family.SLXD}),
+    ),
+    MicboardReceiverSensorDescription(
+        key="meter_rate",
+        translation_key="meter_rate",
+        native_unit_of_measurement=UnitOfTime.MILLISECONDS,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda state: state.meter_rate_ms,
+        families=ALL - {Family.UHFR},
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: MicboardConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Create the sensors of every channel."""
+    """Create the receiver's sensors and those of every channel."""
     coordinator = entry.runtime_data
     info = coordinator.receiver.info
     audio = entry.options.get(CONF_AUDIO_LEVELS, True)
-    async_add_entities(
+    entities: list[SensorEntity] = [
+        MicboardReceiverSensor(coordinator, description)
+        for description in RECEIVER_SENSORS
+        if info.family in description.families
+    ]
+    entities.extend(
         MicboardChannelSensor(coordinator, description, channel)
         for channel in range(1, info.channel_count + 1)
         for description in SENSORS
         if info.family in description.families and (audio or not description.audio)
     )
+    async_add_entities(entities)
+
+
+class MicboardReceiverSensor(MicboardEntity, SensorEntity):
+    """A receiver-wide value."""
+
+    entity_description: MicboardReceiverSensorDescription
+
+    @property
+    def native_value(self) -> StateType:
+        """The description's value."""
+        return self.entity_description.value_fn(self.coordinator.data)
 
 
 class MicboardChannelSensor(MicboardChannelEntity, SensorEntity):

@@ -271,3 +271,14 @@ async def test_rf_level_is_unknown_unless_the_receiver_meters(
     rf = entity_id(entry, "sensor", "rf_level", 1)
     await wait_for(hass, lambda: state_of(hass, rf) not in (STATE_UNKNOWN, STATE_UNAVAILABLE))
     assert -128 <= float(state_of(hass, rf)) < 0
+
+
+async def test_receiver_wide_sensors(
+    hass: HomeAssistant, simulated, setup_receiver, entity_id
+) -> None:
+    receiver = await simulated("AD4Q")
+    entry = await setup_receiver(receiver, metering=True, meter_rate=2000)
+    assert state_of(hass, entity_id(entry, "sensor", "rf_band", None)) == "G57"
+    assert state_of(hass, entity_id(entry, "sensor", "encryption", None)) == "off"
+    rate = entity_id(entry, "sensor", "meter_rate", None)
+    await wait_for(hass, lambda: state_of(hass, rate) == "2000")

@@ -51,7 +51,7 @@ def test_every_translation_key_in_code_exists() -> None:
     strings = _json("strings.json")
     entity = strings["entity"]
     for platform, descriptions in (
-        ("sensor", sensor.SENSORS + sensor.SUMMARY_SENSORS),
+        ("sensor", sensor.SENSORS + sensor.SUMMARY_SENSORS + sensor.RECEIVER_SENSORS),
         ("binary_sensor", binary_sensor.BINARY_SENSORS),
     ):
         for description in descriptions:
