@@ -174,7 +174,7 @@ SENSORS: tuple[MicboardSensorDescription, ...] = (
         key="transmitter_power",
         translation_key="transmitter_power",
         value_fn=lambda channel: channel.tx_power,
-        families=frozenset({Family.ULXD, Family.AXIENT_DIGITAL, Family.PSM1000}),
+        families=frozenset({Family.ULXD, Family.QLXD, Family.AXIENT_DIGITAL, Family.PSM1000}),
         transmitter=True,
     ),
     MicboardSensorDescription(
