@@ -96,3 +96,50 @@ async def test_terse_receiver_is_identified_and_read() -> None:
         await receiver.disconnect()
         server.close()
         await server.wait_closed()
+
+
+class TerseP10T(asyncio.Protocol):
+    """P10T that takes the manual's spelling only ("CHAN NAME"), needs CRLF, else silent."""
+
+    def __init__(self) -> None:
+        self.buffer = ""
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data.decode()
+        while "\r\n" in self.buffer:
+            line, _, self.buffer = self.buffer.partition("\r\n")
+            command = line.strip().strip("<>").strip()
+            reply = {
+                "GET DEVICE_NAME": "< REPORT DEVICE_NAME Monitors >",
+                "GET 1 CHAN NAME": "< REPORT 1 CHAN_NAME Band >",
+                "GET 2 CHAN NAME": "< REPORT 2 CHAN_NAME Vox >",
+                "GET 1 RF_MUTE": "< REPORT 1 RF_MUTE 0 >",
+                "GET 2 RF_MUTE": "< REPORT 2 RF_MUTE 1 >",
+                "GET 1 FREQUENCY": "< REPORT 1 FREQUENCY 470500 >",
+            }.get(command)
+            if reply and self.transport is not None:
+                self.transport.write(f"{reply}\r\n".encode())
+
+
+async def test_terse_p10t_is_identified_and_read() -> None:
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(TerseP10T, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    receiver = ShureReceiver("127.0.0.1", port, timing=FAST)
+    try:
+        info = await receiver.connect()
+        assert (info.family, info.model, info.channel_count) == (Family.PSM1000, "P10T", 2)
+        state = receiver.state
+        assert state.device_id == "Monitors"
+        assert (state.channel(1).name, state.channel(2).name) == ("Band", "Vox")
+        assert (state.channel(1).tx_on, state.channel(2).tx_on) == (True, False)
+        assert state.channel(1).frequency_mhz == 470.5
+    finally:
+        await receiver.disconnect()
+        server.close()
+        await server.wait_closed()

@@ -65,6 +65,7 @@ CAPABILITIES: dict[Family, frozenset[Capability]] = {
 _POLLED_PARAMS: dict[Family, tuple[str, ...]] = {
     Family.PSM1000: (
         "CHAN_NAME",
+        "CHAN NAME",  # the manual's GET spelling; REPORTs use the underscore
         "FREQUENCY",
         "GROUP_CHAN",
         "RF_TX_LVL",
@@ -342,6 +343,9 @@ class ShureReceiver:
             ("MODEL", None),
             ("DEVICE_ID", None),
             ("FW_VER", None),
+            # PSM1000's own name property: answered with REPORT even by units
+            # that only know the spaced "CHAN NAME" spelling of the manual.
+            ("DEVICE_NAME", None),
             ("TX_TYPE", 1),
             ("AUDIO_MUTE", 1),
             ("CHAN_NAME", 2),
@@ -521,7 +525,10 @@ class ShureReceiver:
                 and now - last_keepalive >= timing.keepalive_interval
             ):
                 last_keepalive = now
-                self._send_get("CHAN_NAME", 1, crlf=True, udp=polled)
+                if self.info.family is Family.PSM1000:
+                    self._send_get("DEVICE_NAME", None, crlf=True, udp=False)
+                else:
+                    self._send_get("CHAN_NAME", 1, crlf=True, udp=polled)
 
     # --- receiving -------------------------------------------------------
 
