@@ -143,3 +143,36 @@ async def test_terse_p10t_is_identified_and_read() -> None:
         await receiver.disconnect()
         server.close()
         await server.wait_closed()
+
+
+class ModelessSlxd(TerseUlxd):
+    """An SLX-D that (against its manual) does not answer GET MODEL."""
+
+    def answer(self, command: str) -> str:
+        replies = {
+            "GET 1 TX_MODEL": "< REP 1 TX_MODEL SLXD2 >",
+            "GET 1 CHAN_NAME": "< REP 1 CHAN_NAME {Host                           } >",
+            "GET 2 CHAN_NAME": "< REP 2 CHAN_NAME {Guest                          } >",
+            "GET 1 ALL": (
+                "< REP 1 TX_MODEL SLXD2 >< REP 1 TX_BATT_BARS 004 >< REP 1 TX_BATT_MINS 00300 >"
+            ),
+            "GET 2 ALL": "< REP 2 TX_MODEL UNKNOWN >< REP 2 TX_BATT_BARS 255 >",
+        }
+        return replies.get(command, "")
+
+
+async def test_slxd_without_model_answer_is_identified() -> None:
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(ModelessSlxd, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    receiver = ShureReceiver("127.0.0.1", port, timing=FAST)
+    try:
+        info = await receiver.connect()
+        assert (info.family, info.model, info.channel_count) == (Family.SLXD, "SLXD4D", 2)
+        first = receiver.state.channel(1)
+        assert (first.tx_on, first.battery_bars, first.battery_runtime_min) == (True, 4, 300)
+        assert receiver.state.channel(2).tx_on is False
+    finally:
+        await receiver.disconnect()
+        server.close()
+        await server.wait_closed()

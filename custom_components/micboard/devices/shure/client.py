@@ -348,6 +348,7 @@ class ShureReceiver:
             ("DEVICE_NAME", None),
             ("TX_TYPE", 1),
             ("AUDIO_MUTE", 1),
+            ("TX_MODEL", 1),
             ("CHAN_NAME", 2),
             ("CHAN_NAME", 3),
             ("CHAN_NAME", 4),
@@ -375,6 +376,11 @@ class ShureReceiver:
                 family = self._family_hint
             elif ("TX_TYPE", 1) in answered:
                 family = Family.ULXD if ("AUDIO_MUTE", 1) in answered else Family.QLXD
+            elif (tx_model := replies.get(("TX_MODEL", 1))) is not None:
+                # SLX-D and Axient Digital both say MODEL; should one not, its
+                # transmitter model word still tells them apart (AD1/AD2/ADX…).
+                word = " ".join(tx_model.args).strip().upper()
+                family = Family.AXIENT_DIGITAL if word.startswith("AD") else Family.SLXD
             else:
                 raise UnsupportedDeviceError("unknown")
             names = catalog.BY_CHANNELS[family]
