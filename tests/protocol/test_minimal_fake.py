@@ -176,3 +176,24 @@ async def test_slxd_without_model_answer_is_identified() -> None:
         await receiver.disconnect()
         server.close()
         await server.wait_closed()
+
+
+async def test_everything_is_asked_for_again_now_and_then() -> None:
+    """A missed report cannot leave a value wrong for long: a slow full refresh."""
+    from simulator import create_receiver
+
+    rx = create_receiver("ULXD4D", host="127.0.0.1", port=0)
+    await rx.start()
+    receiver = ShureReceiver(
+        "127.0.0.1",
+        rx.port,
+        timing=Timing(probe_timeout=1.0, settle_time=0.05, full_refresh_interval=0.5),
+    )
+    try:
+        await receiver.connect()
+        async with asyncio.timeout(5):
+            while sum(1 for line in rx.received if "GET 2 ALL" in line) < 3:
+                await asyncio.sleep(0.1)
+    finally:
+        await receiver.disconnect()
+        await rx.stop()

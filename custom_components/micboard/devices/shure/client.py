@@ -91,6 +91,8 @@ class Timing:
     dead_after: float = 10.0
     #: UHF-R has no unsolicited reports: everything is polled this often.
     poll_interval: float = 5.0
+    #: Everything is asked for again this often, in case a report was missed.
+    full_refresh_interval: float = 600.0
     reconnect_min: float = 1.0
     reconnect_max: float = 30.0
 
@@ -450,13 +452,16 @@ class ShureReceiver:
         return results
 
     async def _request_state(self) -> None:
+        self._request_all()
+        await self._settle()
+
+    def _request_all(self) -> None:
         info = self.info
         if info.family in _POLLED_PARAMS:
             self._poll_all()
         else:
             for number in range(1, info.channel_count + 1):
                 self._send(f"GET {number} ALL")
-        await self._settle()
 
     def _poll_all(self) -> None:
         info = self.info
@@ -511,7 +516,7 @@ class ShureReceiver:
         timing = self.timing
         tick = min(1.0, timing.keepalive_interval / 2)
         last_keepalive = loop.time()
-        last_poll = loop.time()
+        last_poll = last_refresh = loop.time()
         polled = self.info.family is Family.UHFR
         while True:
             with contextlib.suppress(TimeoutError):
@@ -523,7 +528,10 @@ class ShureReceiver:
             if idle >= timing.dead_after:
                 _LOGGER.debug("%s:%s silent for %.1f s", self.host, self.port, idle)
                 return
-            if polled and now - last_poll >= timing.poll_interval:
+            if now - last_refresh >= timing.full_refresh_interval:
+                last_refresh = last_poll = now
+                self._request_all()
+            elif polled and now - last_poll >= timing.poll_interval:
                 last_poll = now
                 self._poll_all()
             elif (
