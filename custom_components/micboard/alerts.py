@@ -232,7 +232,6 @@ class AlertEngine:
             self._pending.pop(key, None)
             number = key[0]
             assert number is not None
-            self._evaluate_channel(number)
             channel = self.coordinator.receiver.state.channel(number)
             still = channel.tx_on is True and (
                 (channel.rf_level_dbm is not None and channel.rf_level_dbm <= RF_LOST_DBM)
