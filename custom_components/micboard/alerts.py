@@ -101,6 +101,14 @@ def _battery_condition(
     return not recovered, value
 
 
+def _rf_lost(channel: ChannelState) -> bool:
+    """A transmitter that is on but whose RF is at the floor (or link quality 0)."""
+    return channel.tx_on is True and (
+        (channel.rf_level_dbm is not None and channel.rf_level_dbm <= RF_LOST_DBM)
+        or channel.quality == 0
+    )
+
+
 class AlertEngine:
     """Watches one receiver's channels and fires alert events."""
 
@@ -210,11 +218,7 @@ class AlertEngine:
             ),
         )
         condition("interference", lambda _: (channel.interference is True, True))
-        rf_lost = channel.tx_on is True and (
-            (channel.rf_level_dbm is not None and channel.rf_level_dbm <= RF_LOST_DBM)
-            or channel.quality == 0
-        )
-        self._set_delayed((number, "rf_lost"), enabled and rf_lost, channel.rf_level_dbm)
+        self._set_delayed((number, "rf_lost"), enabled and _rf_lost(channel), channel.rf_level_dbm)
 
     @callback
     def _set_delayed(self, key: Key, active: bool, value: Any) -> None:
@@ -233,11 +237,7 @@ class AlertEngine:
             number = key[0]
             assert number is not None
             channel = self.coordinator.receiver.state.channel(number)
-            still = channel.tx_on is True and (
-                (channel.rf_level_dbm is not None and channel.rf_level_dbm <= RF_LOST_DBM)
-                or channel.quality == 0
-            )
-            if still and self._alerts_on(number):
+            if _rf_lost(channel) and self._alerts_on(number):
                 self._set(key, True, channel.rf_level_dbm)
 
         self._pending[key] = async_call_later(self.hass, RF_LOST_DELAY, confirm)
