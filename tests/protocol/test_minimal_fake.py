@@ -8,6 +8,8 @@ drops padding where the notes say clients and devices are lax.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+import contextlib
 import re
 
 from custom_components.micboard.devices import Family
@@ -28,8 +30,8 @@ DUMP = {
 }
 
 
-class TerseUlxd(asyncio.Protocol):
-    """ULXD4D that only knows a few parameters and never says ERR."""
+class FakeDevice(asyncio.Protocol):
+    """Transport plumbing shared by the fakes below."""
 
     def __init__(self) -> None:
         self.buffer = ""
@@ -38,6 +40,24 @@ class TerseUlxd(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
+
+
+@contextlib.asynccontextmanager
+async def connected_to(fake: type[FakeDevice]) -> AsyncIterator[ShureReceiver]:
+    """Serve ``fake`` on 127.0.0.1 and connect a client to it."""
+    server = await asyncio.get_running_loop().create_server(fake, "127.0.0.1", 0)
+    receiver = ShureReceiver("127.0.0.1", server.sockets[0].getsockname()[1], timing=FAST)
+    try:
+        await receiver.connect()
+        yield receiver
+    finally:
+        await receiver.disconnect()
+        server.close()
+        await server.wait_closed()
+
+
+class TerseUlxd(FakeDevice):
+    """ULXD4D that only knows a few parameters and never says ERR."""
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data.decode()
@@ -68,12 +88,8 @@ class TerseUlxd(asyncio.Protocol):
 
 
 async def test_terse_receiver_is_identified_and_read() -> None:
-    loop = asyncio.get_running_loop()
-    server = await loop.create_server(TerseUlxd, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    receiver = ShureReceiver("127.0.0.1", port, timing=FAST)
-    try:
-        info = await receiver.connect()
+    async with connected_to(TerseUlxd) as receiver:
+        info = receiver.info
         assert (info.family, info.model, info.channel_count) == (Family.ULXD, "ULXD4D", 2)
         state = receiver.state
         assert state.device_id == "Stage L"
@@ -92,22 +108,10 @@ async def test_terse_receiver_is_identified_and_read() -> None:
             None,
         )
         assert second.frequency_mhz == 530.0
-    finally:
-        await receiver.disconnect()
-        server.close()
-        await server.wait_closed()
 
 
-class TerseP10T(asyncio.Protocol):
+class TerseP10T(FakeDevice):
     """P10T that takes the manual's spelling only ("CHAN NAME"), needs CRLF, else silent."""
-
-    def __init__(self) -> None:
-        self.buffer = ""
-        self.transport: asyncio.Transport | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data.decode()
@@ -127,22 +131,14 @@ class TerseP10T(asyncio.Protocol):
 
 
 async def test_terse_p10t_is_identified_and_read() -> None:
-    loop = asyncio.get_running_loop()
-    server = await loop.create_server(TerseP10T, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    receiver = ShureReceiver("127.0.0.1", port, timing=FAST)
-    try:
-        info = await receiver.connect()
+    async with connected_to(TerseP10T) as receiver:
+        info = receiver.info
         assert (info.family, info.model, info.channel_count) == (Family.PSM1000, "P10T", 2)
         state = receiver.state
         assert state.device_id == "Monitors"
         assert (state.channel(1).name, state.channel(2).name) == ("Band", "Vox")
         assert (state.channel(1).tx_on, state.channel(2).tx_on) == (True, False)
         assert state.channel(1).frequency_mhz == 470.5
-    finally:
-        await receiver.disconnect()
-        server.close()
-        await server.wait_closed()
 
 
 class ModelessSlxd(TerseUlxd):
@@ -162,20 +158,12 @@ class ModelessSlxd(TerseUlxd):
 
 
 async def test_slxd_without_model_answer_is_identified() -> None:
-    loop = asyncio.get_running_loop()
-    server = await loop.create_server(ModelessSlxd, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    receiver = ShureReceiver("127.0.0.1", port, timing=FAST)
-    try:
-        info = await receiver.connect()
+    async with connected_to(ModelessSlxd) as receiver:
+        info = receiver.info
         assert (info.family, info.model, info.channel_count) == (Family.SLXD, "SLXD4D", 2)
         first = receiver.state.channel(1)
         assert (first.tx_on, first.battery_bars, first.battery_runtime_min) == (True, 4, 300)
         assert receiver.state.channel(2).tx_on is False
-    finally:
-        await receiver.disconnect()
-        server.close()
-        await server.wait_closed()
 
 
 async def test_everything_is_asked_for_again_now_and_then() -> None:
