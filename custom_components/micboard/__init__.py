@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_MAC, CONF_PORT, EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
-from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers.discovery import async_load_platform
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    issue_registry as ir,
+)
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.typing import ConfigType
 
@@ -13,6 +19,7 @@ from . import websocket
 from .alerts import AlertEngine, AlertSettings
 from .assignments import DATA_MANAGER, AssignmentManager, async_get_manager
 from .const import (
+    CONF_DEVICE_KEY,
     CONF_FAMILY,
     CONF_METER_RATE,
     CONF_METERING,
@@ -21,13 +28,27 @@ from .const import (
     DOMAIN,
     SIGNAL_RECEIVERS_CHANGED,
 )
-from .coordinator import MicboardConfigEntry, MicboardCoordinator
+from .coordinator import (
+    MicboardConfigEntry,
+    MicboardCoordinator,
+    is_venue_entry,
+    vanished_issue,
+    wrong_device_issue,
+)
 from .devices import Family
 from .devices.shure import ShureReceiver
 from .discovery import async_start_listener
 from .frontend import async_register_card
 from .services import async_setup_services
+from .venue import (
+    VenueSummary,
+    async_ensure_venue,
+    async_register_venue_device,
+    async_remove_venue_if_unused,
+    is_venue_device,
+)
 
+VENUE_PLATFORMS = [Platform.SENSOR]
 PLATFORMS = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
@@ -40,7 +61,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Once per run: assignments, actions, discovery, websocket API, card, summary."""
+    """Once per run: assignments, actions, discovery, websocket API, card."""
     manager = AssignmentManager(hass)
     await manager.async_load()
     hass.data[DATA_MANAGER] = manager
@@ -48,10 +69,6 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     await async_start_listener(hass)
     websocket.async_register(hass)
     await async_register_card(hass)
-    hass.async_create_task(
-        async_load_platform(hass, Platform.SENSOR, DOMAIN, {"summary": True}, config),
-        eager_start=True,
-    )
     return True
 
 
@@ -72,8 +89,40 @@ def create_receiver(entry: MicboardConfigEntry) -> ShureReceiver:
     )
 
 
-async def async_setup_entry(hass: HomeAssistant, entry: MicboardConfigEntry) -> bool:
-    """Connect to the receiver and create its entities."""
+async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+    """1.1 -> 1.2: give receiver entries a fixed device key (their unique id then)."""
+    if entry.version > 1:
+        return False
+    if entry.minor_version < 2:
+        data = dict(entry.data)
+        if not is_venue_entry(entry):
+            data.setdefault(CONF_DEVICE_KEY, entry.unique_id or entry.entry_id)
+        hass.config_entries.async_update_entry(entry, data=data, minor_version=2)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+    """Connect to the receiver and create its entities (or set up the venue)."""
+    if is_venue_entry(entry):
+        return await _async_setup_venue(hass, entry)
+    return await _async_setup_receiver(hass, cast("MicboardConfigEntry", entry))
+
+
+async def _async_setup_venue(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+    summary = VenueSummary(hass)
+    entry.runtime_data = summary
+    async_register_venue_device(hass, entry)
+    entry.async_on_unload(summary.async_start())
+    await hass.config_entries.async_forward_entry_setups(entry, VENUE_PLATFORMS)
+    return True
+
+
+async def _async_setup_receiver(hass: HomeAssistant, entry: MicboardConfigEntry) -> bool:
+    if not entry.data.get(CONF_DEVICE_KEY):
+        # Fix the identity now: it must not follow later unique id changes.
+        hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_DEVICE_KEY: entry.unique_id or entry.entry_id}
+        )
     coordinator = MicboardCoordinator(hass, entry, create_receiver(entry))
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
@@ -89,14 +138,43 @@ async def async_setup_entry(hass: HomeAssistant, entry: MicboardConfigEntry) -> 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(engine.async_start())
     coordinator.active_alerts = engine.active
+    # The right receiver answers: whatever was reported about the address is over.
+    ir.async_delete_issue(hass, DOMAIN, wrong_device_issue(entry.entry_id))
     async_dispatcher_send(hass, SIGNAL_RECEIVERS_CHANGED)
+    async_ensure_venue(hass)
     return True
 
 
-async def async_unload_entry(hass: HomeAssistant, entry: MicboardConfigEntry) -> bool:
+async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
     """Disconnect and remove the entities."""
+    if is_venue_entry(entry):
+        return await hass.config_entries.async_unload_platforms(entry, VENUE_PLATFORMS)
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
-        await entry.runtime_data.async_shutdown()
+        await cast("MicboardConfigEntry", entry).runtime_data.async_shutdown()
         async_dispatcher_send(hass, SIGNAL_RECEIVERS_CHANGED)
     return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+    """A receiver entry was deleted: drop its issues; the last one takes the venue along."""
+    if is_venue_entry(entry):
+        return
+    for issue_id in (wrong_device_issue(entry.entry_id), vanished_issue(entry.entry_id)):
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+    await async_remove_venue_if_unused(hass)
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: ConfigEntry[Any], device: dr.DeviceEntry
+) -> bool:
+    """Let users delete stale devices; refuse the live receiver, its channels and the venue."""
+    if is_venue_entry(entry) or is_venue_device(device):
+        return False
+    coordinator = getattr(entry, "runtime_data", None)
+    if entry.state is not ConfigEntryState.LOADED or not isinstance(
+        coordinator, MicboardCoordinator
+    ):
+        # Not set up: no receiver backs any of its devices right now.
+        return True
+    return device.id not in coordinator.live_device_ids()

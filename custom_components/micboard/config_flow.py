@@ -102,7 +102,7 @@ class MicboardConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add one receiver per entry."""
 
     VERSION = 1
-    MINOR_VERSION = 1
+    MINOR_VERSION = 2
 
     _discovered: Probed
 
@@ -214,6 +214,14 @@ class MicboardConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
             description_placeholders=placeholders,
         )
+
+    async def async_step_system(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Create the venue entry (started by the integration with its first receiver)."""
+        from .const import VENUE_TITLE, VENUE_UNIQUE_ID
+
+        await self.async_set_unique_id(VENUE_UNIQUE_ID)
+        self._abort_if_unique_id_configured()
+        return self.async_create_entry(title=VENUE_TITLE, data={})
 
 
 #: Alert thresholds in the options: key, default, range and unit.

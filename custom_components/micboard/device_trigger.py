@@ -14,7 +14,7 @@ from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
 from homeassistant.helpers.typing import ConfigType
 import probatio
 
-from .const import ALERT_TYPES, DOMAIN, EVENT_ALERT
+from .const import ALERT_TYPES, DOMAIN, EVENT_ALERT, VENUE_DEVICE_KEY
 
 RECEIVER_TRIGGERS = ("receiver_offline", "receiver_offline_cleared")
 CHANNEL_TRIGGERS = tuple(
@@ -31,6 +31,8 @@ async def async_get_triggers(hass: HomeAssistant, device_id: str) -> list[dict[s
     device = dr.async_get(hass).async_get(device_id)
     if device is None:
         raise DeviceNotFound(f"Device {device_id} is not valid")
+    if (DOMAIN, VENUE_DEVICE_KEY) in device.identifiers:
+        return []  # the venue raises no alerts
     is_channel = isinstance(device, dr.DeviceEntry) and device.via_device_id is not None
     types = CHANNEL_TRIGGERS if is_channel else RECEIVER_TRIGGERS
     return [

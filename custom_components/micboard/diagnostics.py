@@ -3,22 +3,47 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Any, cast
 
 from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_MAC
 from homeassistant.core import HomeAssistant
 
 from .assignments import async_get_manager
-from .coordinator import MicboardConfigEntry
+from .const import CONF_DEVICE_KEY
+from .coordinator import MicboardConfigEntry, MicboardCoordinator
+from .venue import VenueSummary
 
-TO_REDACT = {CONF_HOST, CONF_MAC, "mac", "host", "unique_id", "performer", "contact"}
+TO_REDACT = {
+    CONF_HOST,
+    CONF_MAC,
+    CONF_DEVICE_KEY,
+    "mac",
+    "host",
+    "unique_id",
+    "performer",
+    "contact",
+}
 
 
 async def async_get_config_entry_diagnostics(
-    hass: HomeAssistant, entry: MicboardConfigEntry
+    hass: HomeAssistant, entry: ConfigEntry[Any]
 ) -> dict[str, Any]:
-    """Return redacted diagnostics for a receiver."""
+    """Return redacted diagnostics for a receiver (or the venue's counts)."""
+    runtime = getattr(entry, "runtime_data", None)
+    if isinstance(runtime, VenueSummary):
+        return {
+            "entry": {"title": entry.title, "unique_id": entry.unique_id},
+            "receivers": runtime.receivers,
+            "counts": dict(runtime.totals),
+        }
+    if not isinstance(runtime, MicboardCoordinator):
+        return {"entry": {"title": entry.title, "state": entry.state.value}}
+    return _receiver_diagnostics(hass, cast("MicboardConfigEntry", entry))
+
+
+def _receiver_diagnostics(hass: HomeAssistant, entry: MicboardConfigEntry) -> dict[str, Any]:
     coordinator = entry.runtime_data
     receiver = coordinator.receiver
     manager = async_get_manager(hass)

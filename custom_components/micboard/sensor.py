@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
 from homeassistant.components.sensor import (
+    DOMAIN as SENSOR_DOMAIN,
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import (
     PERCENTAGE,
     SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
@@ -21,24 +23,15 @@ from homeassistant.const import (
     UnitOfTime,
 )
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
-from homeassistant.helpers.entity_platform import (
-    AddConfigEntryEntitiesCallback,
-    AddEntitiesCallback,
-)
-from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType, StateType
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
 
-from .const import (
-    CONF_AUDIO_LEVELS,
-    CONF_BATTERY_LOW,
-    DOMAIN,
-    LOW_BATTERY_PERCENT,
-    SIGNAL_RECEIVERS_CHANGED,
-)
-from .coordinator import MicboardConfigEntry, MicboardCoordinator
+from .const import CONF_AUDIO_LEVELS, DOMAIN
+from .coordinator import MicboardConfigEntry
 from .devices import ChannelState, Family, ReceiverState
 from .entity import MicboardChannelEntity, MicboardEntity
-from .helpers import battery_level, battery_low
+from .helpers import battery_level
+from .venue import VENUE_DEVICE, VenueSummary
 
 PARALLEL_UPDATES = 0
 
@@ -224,11 +217,16 @@ RECEIVER_SENSORS: tuple[MicboardReceiverSensorDescription, ...] = (
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: MicboardConfigEntry,
+    entry: ConfigEntry[Any],
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Create the receiver's sensors and those of every channel."""
-    coordinator = entry.runtime_data
+    """Create the receiver's sensors and those of every channel (or the venue's)."""
+    if isinstance(summary := entry.runtime_data, VenueSummary):
+        async_add_entities(
+            MicboardSummarySensor(summary, description) for description in SUMMARY_SENSORS
+        )
+        return
+    coordinator = cast("MicboardConfigEntry", entry).runtime_data
     info = coordinator.receiver.info
     audio = entry.options.get(CONF_AUDIO_LEVELS, True)
     entities: list[SensorEntity] = [
@@ -273,27 +271,15 @@ class MicboardChannelSensor(MicboardChannelEntity, SensorEntity):
         return description.value_fn(channel)
 
 
-# --- Summary sensors across every receiver ---------------------------------
+# --- Summary sensors across every receiver (on the venue device) -----------
 
 
 @dataclass(frozen=True, kw_only=True)
 class MicboardSummaryDescription(SensorEntityDescription):
-    """A count over every configured receiver."""
+    """A count over every receiver that is set up."""
 
-    value_fn: Callable[[list[MicboardConfigEntry]], int]
-
-
-def _channels(entries: list[MicboardConfigEntry]) -> list[tuple[MicboardConfigEntry, ChannelState]]:
-    return [
-        (entry, channel)
-        for entry in entries
-        if entry.runtime_data.last_update_success
-        for channel in entry.runtime_data.receiver.state.channels.values()
-    ]
-
-
-def _low(entry: MicboardConfigEntry, channel: ChannelState) -> bool:
-    return bool(battery_low(channel, int(entry.options.get(CONF_BATTERY_LOW, LOW_BATTERY_PERCENT))))
+    #: Entity id the sensor had before it had a device; kept for automations.
+    object_id: str
 
 
 SUMMARY_SENSORS: tuple[MicboardSummaryDescription, ...] = (
@@ -301,39 +287,21 @@ SUMMARY_SENSORS: tuple[MicboardSummaryDescription, ...] = (
         key="transmitters_on",
         translation_key="transmitters_on",
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda entries: sum(1 for _, ch in _channels(entries) if ch.tx_on),
+        object_id="micboard_transmitters_on",
     ),
     MicboardSummaryDescription(
         key="transmitters_low_battery",
         translation_key="transmitters_low_battery",
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda entries: sum(1 for entry, ch in _channels(entries) if _low(entry, ch)),
+        object_id="micboard_transmitters_with_low_battery",
     ),
     MicboardSummaryDescription(
         key="receivers_offline",
         translation_key="receivers_offline",
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda entries: sum(
-            1
-            for entry in entries
-            if not (
-                entry.runtime_data.last_update_success and entry.runtime_data.receiver.connected
-            )
-        ),
+        object_id="micboard_receivers_offline",
     ),
 )
-
-
-async def async_setup_platform(
-    hass: HomeAssistant,
-    config: ConfigType,
-    async_add_entities: AddEntitiesCallback,
-    discovery_info: DiscoveryInfoType | None = None,
-) -> None:
-    """The summary sensors (loaded once from the integration's setup)."""
-    if discovery_info is None:
-        return
-    async_add_entities(MicboardSummarySensor(description) for description in SUMMARY_SENSORS)
 
 
 class MicboardSummarySensor(SensorEntity):
@@ -341,46 +309,26 @@ class MicboardSummarySensor(SensorEntity):
 
     _attr_has_entity_name = True
     _attr_should_poll = False
+    _attr_device_info = VENUE_DEVICE
     entity_description: MicboardSummaryDescription
 
-    def __init__(self, description: MicboardSummaryDescription) -> None:
+    def __init__(self, summary: VenueSummary, description: MicboardSummaryDescription) -> None:
         """Create the sensor."""
+        self.summary = summary
         self.entity_description = description
         self._attr_unique_id = f"{DOMAIN}_summary_{description.key}"
-        self._listeners: list[Callable[[], None]] = []
+        self.entity_id = f"{SENSOR_DOMAIN}.{description.object_id}"
 
     @property
     def native_value(self) -> int:
         """The count."""
-        return self.entity_description.value_fn(self._entries())
-
-    def _entries(self) -> list[MicboardConfigEntry]:
-        return [
-            entry
-            for entry in self.hass.config_entries.async_entries(DOMAIN)
-            if entry.state in (ConfigEntryState.LOADED, ConfigEntryState.SETUP_IN_PROGRESS)
-            and isinstance(getattr(entry, "runtime_data", None), MicboardCoordinator)
-        ]
+        return self.summary.totals[self.entity_description.key]
 
     async def async_added_to_hass(self) -> None:
-        """Follow receivers as they are added, removed and report."""
-        self.async_on_remove(
-            async_dispatcher_connect(self.hass, SIGNAL_RECEIVERS_CHANGED, self._follow)
-        )
-        self.async_on_remove(self._unfollow)
-        self._follow()
+        """Follow the venue's counts."""
+        self.async_on_remove(self.summary.async_add_listener(self._changed))
 
     @callback
-    def _unfollow(self) -> None:
-        for remove in self._listeners:
-            remove()
-        self._listeners = []
-
-    @callback
-    def _follow(self) -> None:
-        self._unfollow()
-        self._listeners = [
-            entry.runtime_data.async_add_listener(self.async_write_ha_state)
-            for entry in self._entries()
-        ]
-        self.async_write_ha_state()
+    def _changed(self, keys: frozenset[str]) -> None:
+        if self.entity_description.key in keys:
+            self.async_write_ha_state()
