@@ -29,7 +29,8 @@ MICROPHONES = ALL - {Family.PSM1000}
 class MicboardBinarySensorDescription(BinarySensorEntityDescription):
     """A channel binary sensor and how to read it."""
 
-    is_on_fn: Callable[[ChannelState], bool | None]
+    #: Reads the channel; the second argument is the entry's low-battery threshold.
+    is_on_fn: Callable[[ChannelState, int], bool | None]
     families: frozenset[Family] = ALL
     transmitter: bool = False
 
@@ -39,10 +40,11 @@ BINARY_SENSORS: tuple[MicboardBinarySensorDescription, ...] = (
         key="transmitter",
         translation_key="transmitter",
         device_class=BinarySensorDeviceClass.POWER,
-        is_on_fn=lambda channel: channel.tx_on,
+        is_on_fn=lambda channel, _low: channel.tx_on,
     ),
     MicboardBinarySensorDescription(
         key="battery_low",
+        translation_key="battery_low",
         device_class=BinarySensorDeviceClass.BATTERY,
         is_on_fn=battery_low,
         families=MICROPHONES,
@@ -51,13 +53,13 @@ BINARY_SENSORS: tuple[MicboardBinarySensorDescription, ...] = (
     MicboardBinarySensorDescription(
         key="muted",
         translation_key="muted",
-        is_on_fn=lambda channel: channel.muted,
+        is_on_fn=lambda channel, _low: channel.muted,
         families=frozenset({Family.ULXD, Family.AXIENT_DIGITAL, Family.UHFR}),
     ),
     MicboardBinarySensorDescription(
         key="transmitter_muted",
         translation_key="transmitter_muted",
-        is_on_fn=lambda channel: channel.tx_muted,
+        is_on_fn=lambda channel, _low: channel.tx_muted,
         families=frozenset({Family.ULXD, Family.QLXD, Family.AXIENT_DIGITAL}),
         transmitter=True,
     ),
@@ -65,7 +67,7 @@ BINARY_SENSORS: tuple[MicboardBinarySensorDescription, ...] = (
         key="interference",
         translation_key="interference",
         device_class=BinarySensorDeviceClass.PROBLEM,
-        is_on_fn=lambda channel: channel.interference,
+        is_on_fn=lambda channel, _low: channel.interference,
         families=frozenset({Family.ULXD, Family.AXIENT_DIGITAL, Family.SLXD}),
     ),
     MicboardBinarySensorDescription(
@@ -73,7 +75,7 @@ BINARY_SENSORS: tuple[MicboardBinarySensorDescription, ...] = (
         translation_key="encryption_warning",
         device_class=BinarySensorDeviceClass.PROBLEM,
         entity_category=EntityCategory.DIAGNOSTIC,
-        is_on_fn=lambda channel: channel.encryption_warning,
+        is_on_fn=lambda channel, _low: channel.encryption_warning,
         families=frozenset({Family.ULXD, Family.QLXD, Family.AXIENT_DIGITAL, Family.SLXD}),
     ),
 )
@@ -114,7 +116,7 @@ class MicboardChannelBinarySensor(MicboardChannelEntity, BinarySensorEntity):
         channel = self.channel
         if self.entity_description.transmitter and channel.tx_on is False:
             return None
-        return self.entity_description.is_on_fn(channel)
+        return self.entity_description.is_on_fn(channel, self.coordinator.battery_low_percent)
 
 
 class MicboardConnectivity(MicboardEntity, BinarySensorEntity):

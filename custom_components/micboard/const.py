@@ -17,6 +17,17 @@ CONF_MODEL: Final = "model"
 CONF_METERING: Final = "metering"
 CONF_METER_RATE: Final = "meter_rate"
 CONF_AUDIO_LEVELS: Final = "audio_levels"
+#: Stable identity of a receiver entry, set when the entry is created and never
+#: changed: device identifiers, entity unique ids and assignment keys use it.
+CONF_DEVICE_KEY: Final = "device_key"
+#: Channel count the receiver had when the entry was last set up.
+CONF_CHANNELS: Final = "channels"
+
+#: Unique id of the venue entry that owns the summary sensors.
+VENUE_UNIQUE_ID: Final = "micboard_venue"
+VENUE_TITLE: Final = "Micboard venue"
+#: Device identifier of the venue device.
+VENUE_DEVICE_KEY: Final = "venue"
 
 DEFAULT_METER_RATE_MS: Final = 1000
 MAX_METER_RATE_MS: Final = 65535
@@ -25,11 +36,25 @@ MAX_METER_RATE_MS: Final = 65535
 #: often per receiver, however fast the receiver meters.
 METER_STATE_INTERVAL: Final = timedelta(seconds=10)
 
+#: A channel's entity states are written at most once per this many seconds;
+#: a change arriving sooner is written (once) when the interval has passed.
+#: The first change after a quiet spell is written at once.
+STATE_WRITE_INTERVAL: Final = 0.2
+
 #: Samples seen within this many seconds mean the receiver is metering.
 METER_LIVE_WINDOW: Final = 15.0
 
 #: Battery at or below this level counts as low (binary sensor).
 LOW_BATTERY_PERCENT: Final = 20
+
+#: Port of the receiver's web page per family, where the protocol notes
+#: document one.  None of the supported families documents one, so receiver
+#: devices carry no "Visit" link (guessing port 80 would send users nowhere).
+WEB_UI_PORTS: Final[dict[str, int]] = {}
+
+#: Repair issues about a receiver entry (suffix: the entry id).
+ISSUE_WRONG_DEVICE: Final = "wrong_device"
+ISSUE_CHANNELS_VANISHED: Final = "channels_vanished"
 
 #: Dispatcher signal: a receiver entry was set up or unloaded.
 SIGNAL_RECEIVERS_CHANGED: Final = f"{DOMAIN}_receivers_changed"

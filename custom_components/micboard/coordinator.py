@@ -2,20 +2,43 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
+from homeassistant.exceptions import ConfigEntryError
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import slugify
+from yarl import URL
 
-from .const import DOMAIN, LOGGER, MANUFACTURER, METER_LIVE_WINDOW, METER_STATE_INTERVAL
+from .const import (
+    CONF_BATTERY_LOW,
+    CONF_CHANNELS,
+    CONF_DEVICE_KEY,
+    CONF_FAMILY,
+    CONF_MODEL,
+    DOMAIN,
+    ISSUE_CHANNELS_VANISHED,
+    ISSUE_WRONG_DEVICE,
+    LOGGER,
+    LOW_BATTERY_PERCENT,
+    MANUFACTURER,
+    METER_LIVE_WINDOW,
+    METER_STATE_INTERVAL,
+    STATE_WRITE_INTERVAL,
+    VENUE_UNIQUE_ID,
+    WEB_UI_PORTS,
+)
 from .devices import (
     DeviceConnectionError,
     DeviceError,
     DeviceNotRespondingError,
     NotAShureDeviceError,
+    ReceiverInfo,
     ReceiverState,
     UnsupportedDeviceError,
     Update,
@@ -31,6 +54,9 @@ _SETUP_ERRORS: dict[type[DeviceError], str] = {
     UnsupportedDeviceError: "unsupported_model",
 }
 
+#: Errors that no retry can cure: what answers is not a receiver Micboard can use.
+PERMANENT_ERRORS = (NotAShureDeviceError, UnsupportedDeviceError)
+
 
 def error_key(err: DeviceError) -> str:
     """Translation key for a library error."""
@@ -39,12 +65,63 @@ def error_key(err: DeviceError) -> str:
     )
 
 
+def changed_receiver(err: DeviceError) -> ReceiverInfo | None:
+    """The receiver now at the address, when ``err`` says the receiver was swapped."""
+    new = getattr(err, "new", None)
+    return new if isinstance(new, ReceiverInfo) else None
+
+
+def is_venue_entry(entry: ConfigEntry[Any]) -> bool:
+    """Whether ``entry`` is the venue entry (it owns the summary sensors)."""
+    return entry.unique_id == VENUE_UNIQUE_ID
+
+
+def receiver_entries(hass: HomeAssistant) -> list[MicboardConfigEntry]:
+    """Receiver entries that are set up (or finishing their setup).
+
+    The venue entry and entries whose setup failed are left out, so callers
+    may rely on ``entry.runtime_data`` being a :class:`MicboardCoordinator`.
+    """
+    return [
+        entry
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        if entry.state in (ConfigEntryState.LOADED, ConfigEntryState.SETUP_IN_PROGRESS)
+        and isinstance(getattr(entry, "runtime_data", None), MicboardCoordinator)
+    ]
+
+
+def wrong_device_issue(entry_id: str) -> str:
+    """Id of the repair issue for a wrong device at a receiver entry's address."""
+    return f"{ISSUE_WRONG_DEVICE}_{entry_id}"
+
+
+def vanished_issue(entry_id: str) -> str:
+    """Id of the repair issue for channels a swapped receiver no longer has."""
+    return f"{ISSUE_CHANNELS_VANISHED}_{entry_id}"
+
+
+def configuration_url(info: ReceiverInfo) -> str | None:
+    """Link to the receiver's web page, where its family documents one."""
+    port = WEB_UI_PORTS.get(info.family.value)
+    if port is None:
+        return None
+    return str(URL.build(scheme="http", host=info.host, port=port, path="/"))
+
+
+def _slug(name: str | None) -> str:
+    return slugify(name or "")
+
+
 class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
     """Holds one receiver's state, fed by the receiver's own reports.
 
     Nothing is polled here: the library keeps the connection alive and
-    pushes every change.  State changes reach entities at once; meter-only
-    changes are batched to at most one write per :data:`METER_STATE_INTERVAL`.
+    pushes every change.  State changes are coalesced per channel: at most
+    one write per channel for each batch of received data, and at most one
+    per :data:`STATE_WRITE_INTERVAL` (later changes get one trailing write),
+    while the first change after a quiet spell is written at once.
+    Meter-only changes are batched to at most one write per
+    :data:`METER_STATE_INTERVAL`.
     """
 
     config_entry: MicboardConfigEntry
@@ -69,6 +146,14 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
         #: so channel entities of other channels can skip writing their state.
         self.changed_channels: frozenset[int] | None = None
         self._meter_listeners: list[Callable[[Update], None]] = []
+        #: Pending state writes: channel numbers, ``None`` for receiver-wide.
+        self._dirty: set[int | None] = set()
+        self._renames: set[int | None] = set()
+        self._written_at: dict[int | None, float] = {}
+        self._flush_soon: asyncio.Handle | None = None
+        self._flush_later: asyncio.TimerHandle | None = None
+        self._failed_listeners: set[str] = set()
+        self._changing = False
         #: Device registry ids of the receiver and its channels (set by
         #: :meth:`async_register_devices`).
         self.receiver_device_id = ""
@@ -79,6 +164,13 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
     async def _async_setup(self) -> None:
         try:
             await self.receiver.connect()
+        except PERMANENT_ERRORS as err:
+            # Retrying cannot help: something else answers at the address.
+            raise ConfigEntryError(
+                translation_domain=DOMAIN,
+                translation_key=error_key(err),
+                translation_placeholders={"host": self.receiver.host, "error": str(err)},
+            ) from err
         except DeviceError as err:
             raise UpdateFailed(
                 translation_domain=DOMAIN,
@@ -89,6 +181,9 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
             self.receiver.subscribe(self._handle_update),
             self.receiver.subscribe_connection(self._handle_connection),
         ]
+        subscribe_problem = getattr(self.receiver, "subscribe_problem", None)
+        if subscribe_problem is not None:
+            self._unsubscribe.append(subscribe_problem(self._handle_problem))
 
     async def _async_update_data(self) -> ReceiverState:
         return self.receiver.state
@@ -102,7 +197,16 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
         if self._meter_flush is not None:
             self._meter_flush()
             self._meter_flush = None
+        self._cancel_flushes()
         await self.receiver.disconnect()
+
+    def _cancel_flushes(self) -> None:
+        for handle in (self._flush_soon, self._flush_later):
+            if handle is not None:
+                handle.cancel()
+        self._flush_soon = self._flush_later = None
+        self._dirty.clear()
+        self._renames.clear()
 
     @callback
     def async_add_meter_listener(self, listener: Callable[[Update], None]) -> CALLBACK_TYPE:
@@ -117,9 +221,32 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
         return remove
 
     @callback
+    def async_update_listeners(self) -> None:
+        """Call every listener; one that raises cannot starve the others."""
+        for update_callback, _context in list(self._listeners.values()):
+            self._guarded(update_callback)
+
+    def _guarded(self, listener: Callable[..., None], *args: Any) -> None:
+        try:
+            listener(*args)
+        except Exception:
+            # Log each failing listener once: a flood must not flood the log.
+            name = getattr(listener, "__qualname__", repr(listener))
+            if name not in self._failed_listeners:
+                self._failed_listeners.add(name)
+                LOGGER.exception("Error in a listener of %s", self.name)
+
+    @callback
     def _handle_update(self, update: Update) -> None:
+        # Called from the library's protocol callback: nothing may escape.
+        try:
+            self._apply_update(update)
+        except Exception:
+            LOGGER.exception("Error handling an update from %s", self.name)
+
+    def _apply_update(self, update: Update) -> None:
         for listener in tuple(self._meter_listeners):
-            listener(update)
+            self._guarded(listener, update)
         if update.metered:
             self._last_meter_at = self.hass.loop.time()
             if update.channel is not None:
@@ -129,11 +256,51 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
                     self.hass, METER_STATE_INTERVAL, self._flush_meters
                 )
             return
-        if "name" in update.fields and update.channel is not None:
-            self._rename_channel_device(update.channel)
+        if update.channel is not None and "name" in update.fields:
+            self._renames.add(update.channel)
         if update.channel is None and "device_id" in update.fields:
-            self._rename_receiver_device()
-        self._publish(None if update.channel is None else frozenset({update.channel}))
+            self._renames.add(None)
+        self._dirty.add(update.channel)
+        if self._flush_soon is None:
+            # After the whole batch of received data has been applied.
+            self._flush_soon = self.hass.loop.call_soon(self._flush)
+
+    @callback
+    def _flush(self) -> None:
+        self._flush_soon = None
+        loop = self.hass.loop
+        now = loop.time()
+        # A little slack: timers may fire a hair before their time.
+        ready = now - STATE_WRITE_INTERVAL + 0.001
+        due = {key for key in self._dirty if self._written_at.get(key, -1e9) <= ready}
+        waiting = self._dirty - due
+        self._dirty = waiting
+        if waiting:
+            at = min(self._written_at[key] for key in waiting) + STATE_WRITE_INTERVAL
+            if self._flush_later is None or self._flush_later.when() > at:
+                if self._flush_later is not None:
+                    self._flush_later.cancel()
+                self._flush_later = loop.call_at(at, self._flush_trailing)
+        if not due:
+            return
+        for key in due:
+            self._written_at[key] = now
+        renames = self._renames & due
+        self._renames -= renames
+        for key in renames:
+            try:
+                if key is None:
+                    self._rename_receiver_device()
+                else:
+                    self._rename_channel_device(key)
+            except Exception:
+                LOGGER.exception("Cannot rename a device of %s", self.name)
+        self._publish(None if None in due else frozenset(key for key in due if key is not None))
+
+    @callback
+    def _flush_trailing(self) -> None:
+        self._flush_later = None
+        self._flush()
 
     @callback
     def _flush_meters(self, _now: object) -> None:
@@ -152,15 +319,107 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
 
     @callback
     def _handle_connection(self, connected: bool) -> None:
-        info = self.receiver.info
-        if connected:
-            LOGGER.info("%s at %s is back online", info.model, info.host)
-            self.async_set_updated_data(self.receiver.state)
+        try:
+            info = self.receiver.info
+            if connected:
+                LOGGER.info("%s at %s is back online", info.model, info.host)
+                ir.async_delete_issue(
+                    self.hass, DOMAIN, wrong_device_issue(self.config_entry.entry_id)
+                )
+                self.async_set_updated_data(self.receiver.state)
+                return
+            LOGGER.info("%s at %s is unavailable", info.model, info.host)
+            self.last_exception = DeviceConnectionError("link lost")
+            self.last_update_success = False
+            self.async_update_listeners()
+        except Exception:
+            LOGGER.exception("Error handling a connection change of %s", self.name)
+
+    @callback
+    def _handle_problem(self, err: DeviceError | None) -> None:
+        """A reconnect found something other than the configured receiver (or it again)."""
+        try:
+            self._apply_problem(err)
+        except Exception:
+            LOGGER.exception("Error handling a problem report of %s", self.name)
+
+    def _apply_problem(self, err: DeviceError | None) -> None:
+        entry = self.config_entry
+        issue_id = wrong_device_issue(entry.entry_id)
+        if err is None:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
             return
-        LOGGER.info("%s at %s is unavailable", info.model, info.host)
-        self.last_exception = DeviceConnectionError("link lost")
-        self.last_update_success = False
-        self.async_update_listeners()
+        if (new := changed_receiver(err)) is not None:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            if not self._changing:
+                self._changing = True
+                self.hass.async_create_task(
+                    self._async_receiver_changed(new), f"{DOMAIN} receiver changed"
+                )
+            return
+        if not isinstance(err, PERMANENT_ERRORS):
+            return
+        info = self.receiver.info
+        unsupported = isinstance(err, UnsupportedDeviceError)
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            is_persistent=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="unsupported_at_address" if unsupported else "not_shure_at_address",
+            translation_placeholders={
+                "receiver": self.receiver_name(),
+                "model": info.model,
+                "address": f"{info.host}:{info.port}",
+                "found": str(getattr(err, "model", "")) if unsupported else "",
+            },
+        )
+
+    async def _async_receiver_changed(self, new: ReceiverInfo) -> None:
+        """Follow a swapped receiver: new model, new channels; ask about vanished ones."""
+        entry = self.config_entry
+        old_count = self.receiver.info.channel_count
+        LOGGER.warning(
+            "%s at %s:%s is now a %s with %s channels; reloading",
+            self.receiver.info.model,
+            new.host,
+            new.port,
+            new.model,
+            new.channel_count,
+        )
+        vanished = [
+            number
+            for number in range(new.channel_count + 1, old_count + 1)
+            if number in self.channel_device_ids
+        ]
+        if vanished:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                vanished_issue(entry.entry_id),
+                is_fixable=True,
+                is_persistent=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key=ISSUE_CHANNELS_VANISHED,
+                translation_placeholders={
+                    "receiver": self.receiver_name(),
+                    "model": new.model,
+                    "channels": ", ".join(str(number) for number in vanished),
+                },
+                data={"entry_id": entry.entry_id, "channels": ",".join(map(str, vanished))},
+            )
+        self.hass.config_entries.async_update_entry(
+            entry,
+            data={
+                **entry.data,
+                CONF_MODEL: new.model,
+                CONF_FAMILY: new.family.value,
+                CONF_CHANNELS: new.channel_count,
+            },
+        )
+        self.hass.config_entries.async_schedule_reload(entry.entry_id)
 
     @property
     def meters_live(self) -> bool:
@@ -176,31 +435,39 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
             or self.hass.loop.time() - self._last_meter_at < METER_LIVE_WINDOW
         )
 
+    @property
+    def battery_low_percent(self) -> int:
+        """The entry's low-battery threshold (%)."""
+        return int(self.config_entry.options.get(CONF_BATTERY_LOW, LOW_BATTERY_PERCENT))
+
     @callback
     def async_register_devices(self) -> None:
         """Register the receiver's device, then one child device per channel."""
         info = self.receiver.info
         state = self.receiver.state
         registry = dr.async_get(self.hass)
+        existing = registry.async_get_device(identifiers={(DOMAIN, self.device_key)})
         device = registry.async_get_or_create(
             config_entry_id=self.config_entry.entry_id,
             identifiers={(DOMAIN, self.device_key)},
             connections={(dr.CONNECTION_NETWORK_MAC, info.mac)} if info.mac else set(),
             manufacturer=MANUFACTURER,
             model=info.model,
-            name=self.receiver_name(),
+            name=self.unique_receiver_name(existing.id if existing else None),
             sw_version=state.firmware or info.firmware,
             hw_version=info.rf_band,
-            configuration_url=f"http://{info.host}/",
+            configuration_url=configuration_url(info),
         )
         self.receiver_device_id = device.id
         for channel in range(1, info.channel_count + 1):
+            identifier = (DOMAIN, self.channel_key(channel))
+            known = registry.async_get_device(identifiers={identifier})
             child = registry.async_get_or_create(
                 config_entry_id=self.config_entry.entry_id,
-                identifiers={(DOMAIN, self.channel_key(channel))},
+                identifiers={identifier},
                 manufacturer=MANUFACTURER,
                 model=f"{info.model} channel",
-                name=self.channel_name(channel),
+                name=self.unique_channel_name(channel, known.id if known else None),
                 via_device_id=device.id,
             )
             self.channel_device_ids[channel] = child.id
@@ -211,18 +478,72 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
 
     @property
     def device_key(self) -> str:
-        """Identifier of the receiver's device (the entry's unique id)."""
-        return self.config_entry.unique_id or self.config_entry.entry_id
+        """Identifier of the receiver's device: fixed when the entry was created."""
+        entry = self.config_entry
+        key = entry.data.get(CONF_DEVICE_KEY)
+        return str(key) if key else entry.unique_id or entry.entry_id
 
     def receiver_name(self) -> str:
-        """Name for the receiver device."""
+        """The receiver's own name (its device id), else model and address."""
         state = self.receiver.state
         return state.device_id or f"{state.info.model} {state.info.host}"
 
     def channel_name(self, channel: int) -> str:
-        """Name for a channel device: the channel's name on the receiver."""
+        """Name of a channel: its name on the receiver, else "<receiver> channel N"."""
         name = self.receiver.state.channel(channel).name
         return name or f"{self.receiver_name()} channel {channel}"
+
+    def _names_in_use(self, exclude: str | None) -> set[str]:
+        """Slugs of every Micboard device's name but ``exclude``'s."""
+        registry = dr.async_get(self.hass)
+        return {
+            _slug(device.name)
+            for entry in self.hass.config_entries.async_entries(DOMAIN)
+            for device in dr.async_entries_for_config_entry(registry, entry.entry_id)
+            if device.id != exclude and device.name
+        }
+
+    @staticmethod
+    def _first_free(candidates: Iterable[str], used: set[str]) -> str:
+        options = [name for name in candidates if name]
+        for name in options:
+            if (slug := _slug(name)) and slug not in used:
+                return name
+        return options[-1]
+
+    def unique_receiver_name(self, device_id: str | None = None) -> str:
+        """A receiver device name no other Micboard device uses (entity ids stay unique)."""
+        name = self.receiver_name()
+        info = self.receiver.info
+        return self._first_free(
+            (
+                name,
+                f"{name} {info.host}",
+                f"{name} {info.host} {info.port}",
+                f"{name} {self.device_key}",
+            ),
+            self._names_in_use(device_id),
+        )
+
+    def unique_channel_name(self, channel: int, device_id: str | None = None) -> str:
+        """A channel device name no other Micboard device uses.
+
+        The channel's name on the receiver where it is unique, else the
+        receiver's device name with it, else "<receiver> channel N".
+        """
+        own = self.receiver.state.channel(channel).name
+        registry = dr.async_get(self.hass)
+        receiver = registry.async_get(self.receiver_device_id)
+        prefix = (receiver.name if receiver else None) or self.receiver_name()
+        return self._first_free(
+            (
+                own or "",
+                f"{prefix} {own}" if own else "",
+                f"{prefix} channel {channel}",
+                f"{prefix} channel {channel} {self.device_key}",
+            ),
+            self._names_in_use(device_id),
+        )
 
     @callback
     def _rename_channel_device(self, channel: int) -> None:
@@ -230,7 +551,10 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
         device = registry.async_get_device_by_identifier(
             (DOMAIN, self.channel_key(channel)), self.config_entry.entry_id
         )
-        if device is not None and device.name != (name := self.channel_name(channel)):
+        if device is None:
+            return
+        name = self.unique_channel_name(channel, device.id)
+        if device.name != name:
             registry.async_update_device(device.id, name=name)
 
     @callback
@@ -239,5 +563,15 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
         device = registry.async_get_device_by_identifier(
             (DOMAIN, self.device_key), self.config_entry.entry_id
         )
-        if device is not None and device.name != (name := self.receiver_name()):
+        if device is None:
+            return
+        name = self.unique_receiver_name(device.id)
+        if device.name != name:
             registry.async_update_device(device.id, name=name)
+
+    def live_device_ids(self) -> set[str]:
+        """Devices backed by the receiver now: itself and its current channels."""
+        count = self.receiver.info.channel_count
+        return {self.receiver_device_id} | {
+            device_id for number, device_id in self.channel_device_ids.items() if number <= count
+        }

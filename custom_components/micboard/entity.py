@@ -27,6 +27,12 @@ class MicboardEntity(CoordinatorEntity[MicboardCoordinator]):
         self._attr_unique_id = f"{key}-{description.key}"
         self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, key)})
 
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state for receiver-wide changes, not for a channel's."""
+        if self.coordinator.changed_channels is None:
+            super()._handle_coordinator_update()
+
 
 class MicboardChannelEntity(CoordinatorEntity[MicboardCoordinator]):
     """An entity of one channel's device (a child of the receiver)."""

@@ -9,6 +9,7 @@ from homeassistant.core import HomeAssistant
 import probatio
 
 from .assignments import ISSUE_UNREADABLE, async_get_manager
+from .channel_repairs import create_flow, is_vanished_issue
 
 
 class StartAfreshFlow(RepairsFlow):
@@ -40,5 +41,7 @@ async def async_create_fix_flow(
     hass: HomeAssistant, issue_id: str, data: dict[str, str | int | float | None] | None
 ) -> RepairsFlow:
     """Create the flow for the assignments issue."""
+    if is_vanished_issue(issue_id):
+        return create_flow(issue_id, data)
     assert issue_id == ISSUE_UNREADABLE
     return StartAfreshFlow()

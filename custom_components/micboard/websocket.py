@@ -7,10 +7,11 @@ without going through entity states (which are throttled for the recorder).
 
 from __future__ import annotations
 
+import asyncio
+import math
 from typing import Any
 
 from homeassistant.components import websocket_api
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
@@ -18,10 +19,13 @@ import probatio
 
 from .alerts import AlertSettings, battery_state
 from .assignments import async_get_manager
-from .const import DOMAIN, EVENT_ALERT, SIGNAL_ASSIGNMENTS_CHANGED, SIGNAL_RECEIVERS_CHANGED
-from .coordinator import MicboardConfigEntry, MicboardCoordinator
+from .const import EVENT_ALERT, SIGNAL_ASSIGNMENTS_CHANGED, SIGNAL_RECEIVERS_CHANGED
+from .coordinator import MicboardConfigEntry, MicboardCoordinator, receiver_entries
 from .devices import Update
 from .devices.models import plain
+
+#: Integers beyond this lose precision in JavaScript: they are sent as unknown.
+MAX_SAFE_INTEGER = 2**53 - 1
 
 
 @callback
@@ -31,14 +35,25 @@ def async_register(hass: HomeAssistant) -> None:
 
 
 def _loaded_entries(hass: HomeAssistant) -> list[MicboardConfigEntry]:
-    # Entries that are set up or finishing their setup (the signal is sent
-    # from the end of async_setup_entry, before the state says LOADED).
-    return [
-        entry
-        for entry in hass.config_entries.async_entries(DOMAIN)
-        if entry.state in (ConfigEntryState.LOADED, ConfigEntryState.SETUP_IN_PROGRESS)
-        and isinstance(getattr(entry, "runtime_data", None), MicboardCoordinator)
-    ]
+    # Receiver entries that are set up or finishing their setup (the signal is
+    # sent from the end of async_setup_entry, before the state says LOADED).
+    return receiver_entries(hass)
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` as data any JSON parser reads back exactly (else ``None``)."""
+    value = plain(value)
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        return value if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER else None
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, list | tuple):
+        return [json_safe(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): json_safe(item) for key, item in value.items()}
+    return str(value)
 
 
 def channel_payload(
@@ -49,7 +64,7 @@ def channel_payload(
     channel = coordinator.receiver.state.channel(number)
     device = registry.async_get(coordinator.channel_device_ids.get(number, ""))
     receiver = registry.async_get(coordinator.receiver_device_id)
-    payload = channel.as_dict()
+    payload: dict[str, Any] = json_safe(channel.as_dict())
     assignment = async_get_manager(hass).get(coordinator.device_key, number)
     payload.update(
         {
@@ -83,7 +98,7 @@ def receiver_payload(hass: HomeAssistant, entry: MicboardConfigEntry) -> dict[st
         "family": receiver.info.family.value,
         "area_id": device.area_id if device else None,
         "connected": coordinator.last_update_success and receiver.connected,
-        "meter_rate_ms": receiver.state.meter_rate_ms,
+        "meter_rate_ms": json_safe(receiver.state.meter_rate_ms),
         "channels": [
             channel_payload(hass, coordinator, number)
             for number in range(1, receiver.info.channel_count + 1)
@@ -105,6 +120,11 @@ class _Subscription:
         self.msg_id = msg_id
         self._unsubscribe: list[CALLBACK_TYPE] = []
         self._connected: dict[str, bool] = {}
+        self._pending: dict[
+            tuple[str, int | None, bool],
+            tuple[MicboardCoordinator, AlertSettings, set[str]],
+        ] = {}
+        self._flush_handle: asyncio.Handle | None = None
 
     @callback
     def start(self) -> CALLBACK_TYPE:
@@ -120,6 +140,10 @@ class _Subscription:
             for remove in removers:
                 remove()
             self._clear()
+            if self._flush_handle is not None:
+                self._flush_handle.cancel()
+                self._flush_handle = None
+            self._pending.clear()
 
         return stop
 
@@ -174,29 +198,40 @@ class _Subscription:
 
         @callback
         def updated(update: Update) -> None:
+            # Gather the fields of a whole batch of received data; send one
+            # message per channel (and kind) once the batch is applied.
+            key = (entry.entry_id, update.channel, update.metered)
+            pending = self._pending.setdefault(key, (coordinator, settings, set()))
+            pending[2].update(update.fields)
+            if self._flush_handle is None:
+                self._flush_handle = self.hass.loop.call_soon(self._flush)
+
+        return updated
+
+    @callback
+    def _flush(self) -> None:
+        self._flush_handle = None
+        pending, self._pending = self._pending, {}
+        for (entry_id, number, metered), (coordinator, settings, fields) in pending.items():
             state = coordinator.receiver.state
-            if update.channel is None:
-                values = {name: getattr(state, name, None) for name in update.fields}
-                self._send({"type": "receiver", "entry_id": entry.entry_id, "data": values})
-                return
-            channel = state.channel(update.channel)
+            if number is None:
+                values = {name: json_safe(getattr(state, name, None)) for name in fields}
+                self._send({"type": "receiver", "entry_id": entry_id, "data": values})
+                continue
+            channel = state.channel(number)
             data = {
-                name: plain(getattr(channel, name))
-                for name in update.fields
-                if hasattr(channel, name)
+                name: json_safe(getattr(channel, name)) for name in fields if hasattr(channel, name)
             }
-            if BATTERY_FIELDS & update.fields:
+            if BATTERY_FIELDS & fields:
                 data["battery_state"] = battery_state(channel, settings)
             self._send(
                 {
-                    "type": "meter" if update.metered else "channel",
-                    "entry_id": entry.entry_id,
-                    "channel": update.channel,
+                    "type": "meter" if metered else "channel",
+                    "entry_id": entry_id,
+                    "channel": number,
                     "data": data,
                 }
             )
-
-        return updated
 
     def _availability_listener(self, entry: MicboardConfigEntry) -> CALLBACK_TYPE:
         coordinator = entry.runtime_data
