@@ -63,8 +63,10 @@ async def async_remove_channels(
     """Remove the channels' devices from the entry and forget their assignments."""
     registry = dr.async_get(hass)
     for number in channels:
-        device = registry.async_get_device(identifiers={(DOMAIN, f"{device_key}-{number}")})
-        if device is not None and entry_id in device.config_entries:
+        device = registry.async_get_device_by_identifier(
+            (DOMAIN, f"{device_key}-{number}"), entry_id
+        )
+        if device is not None:
             registry.async_update_device(device.id, remove_config_entry_id=entry_id)
     manager = async_get_manager(hass)
     gone = {channel_key(device_key, number): None for number in channels}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
+import dataclasses
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
@@ -158,6 +159,9 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
         #: :meth:`async_register_devices`).
         self.receiver_device_id = ""
         self.channel_device_ids: dict[int, str] = {}
+        #: The receiver as identified at setup (the library's own view may
+        #: already describe a different receiver found on a reconnect).
+        self.configured: ReceiverInfo | None = None
         #: Active alert types per channel (set up with the entry's alert engine).
         self.active_alerts: Callable[[int], list[str]] = lambda _channel: []
 
@@ -177,6 +181,7 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
                 translation_key=error_key(err),
                 translation_placeholders={"host": self.receiver.host, "error": str(err)},
             ) from err
+        self.configured = dataclasses.replace(self.receiver.info)
         self._unsubscribe = [
             self.receiver.subscribe(self._handle_update),
             self.receiver.subscribe_connection(self._handle_connection),
@@ -359,7 +364,7 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
             return
         if not isinstance(err, PERMANENT_ERRORS):
             return
-        info = self.receiver.info
+        info = self.configured or self.receiver.info
         unsupported = isinstance(err, UnsupportedDeviceError)
         ir.async_create_issue(
             self.hass,
@@ -380,20 +385,17 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
     async def _async_receiver_changed(self, new: ReceiverInfo) -> None:
         """Follow a swapped receiver: new model, new channels; ask about vanished ones."""
         entry = self.config_entry
-        old_count = self.receiver.info.channel_count
         LOGGER.warning(
             "%s at %s:%s is now a %s with %s channels; reloading",
-            self.receiver.info.model,
+            self.configured.model if self.configured else "The receiver",
             new.host,
             new.port,
             new.model,
             new.channel_count,
         )
-        vanished = [
-            number
-            for number in range(new.channel_count + 1, old_count + 1)
-            if number in self.channel_device_ids
-        ]
+        vanished = sorted(
+            number for number in self.channel_device_ids if number > new.channel_count
+        )
         if vanished:
             ir.async_create_issue(
                 self.hass,
@@ -446,7 +448,9 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
         info = self.receiver.info
         state = self.receiver.state
         registry = dr.async_get(self.hass)
-        existing = registry.async_get_device(identifiers={(DOMAIN, self.device_key)})
+        existing = registry.async_get_device_by_identifier(
+            (DOMAIN, self.device_key), self.config_entry.entry_id
+        )
         device = registry.async_get_or_create(
             config_entry_id=self.config_entry.entry_id,
             identifiers={(DOMAIN, self.device_key)},
@@ -461,7 +465,7 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
         self.receiver_device_id = device.id
         for channel in range(1, info.channel_count + 1):
             identifier = (DOMAIN, self.channel_key(channel))
-            known = registry.async_get_device(identifiers={identifier})
+            known = registry.async_get_device_by_identifier(identifier, self.config_entry.entry_id)
             child = registry.async_get_or_create(
                 config_entry_id=self.config_entry.entry_id,
                 identifiers={identifier},
@@ -571,7 +575,7 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
 
     def live_device_ids(self) -> set[str]:
         """Devices backed by the receiver now: itself and its current channels."""
-        count = self.receiver.info.channel_count
+        count = (self.configured or self.receiver.info).channel_count
         return {self.receiver_device_id} | {
             device_id for number, device_id in self.channel_device_ids.items() if number <= count
         }

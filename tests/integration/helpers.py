@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 import socket
 from typing import Any
@@ -101,3 +102,73 @@ class RawDevice:
         while await reader.read(1024):
             if self.reply:
                 writer.write(self.reply)
+
+
+class TerseReceiver:
+    """A hostile stand-in on 127.0.0.1 that answers ``< GET … >`` from a fixed table.
+
+    ``answers`` maps a parameter to its reply value (``MODEL`` -> ``{MXWAPT8}``);
+    anything else gets ``< REP ERR >``.  With ``raw`` set, every read is
+    answered with those bytes instead (something that is not a Shure receiver).
+    ``port`` lets it take over the address of a receiver that went away.
+    """
+
+    def __init__(
+        self, answers: dict[str, str] | None = None, *, raw: bytes | None = None, port: int = 0
+    ) -> None:
+        """Remember what to answer."""
+        self.answers = answers or {}
+        self.raw = raw
+        self.port = port
+        self.connections = 0
+        self._server: asyncio.Server | None = None
+        self._writers: list[asyncio.StreamWriter] = []
+
+    async def __aenter__(self) -> TerseReceiver:
+        """Start listening."""
+        self._server = await asyncio.start_server(
+            self._serve, "127.0.0.1", self.port, reuse_address=True
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        """Stop listening and close every connection."""
+        assert self._server is not None
+        self._server.close()
+        for writer in self._writers:
+            writer.close()
+        await self._server.wait_closed()
+        await asyncio.sleep(0)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.append(writer)
+        self.connections += 1
+        buffer = b""
+        with contextlib.suppress(ConnectionError):
+            while data := await reader.read(4096):
+                if self.raw is not None:
+                    writer.write(self.raw)
+                    continue
+                buffer += data
+                while b">" in buffer:
+                    message, _, buffer = buffer.partition(b">")
+                    writer.write(self._answer(message.decode("latin-1").strip(" <\r\n")))
+
+    def _answer(self, body: str) -> bytes:
+        words = body.split()
+        if len(words) < 2 or words[0] != "GET":
+            return b"< REP ERR >"
+        index = words[1] if len(words) > 2 and words[1].isdigit() else None
+        param = words[-1]
+        value = self.answers.get(param)
+        if value is None:
+            return b"< REP ERR >"
+        prefix = f"REP {index} " if index else "REP "
+        return f"< {prefix}{param} {value} >".encode("latin-1")
+
+
+def flood(receiver: SimReceiver, data: bytes) -> None:
+    """Send raw bytes to every client of a simulated receiver at once."""
+    for link in receiver.links():
+        link.send_bytes(data)
