@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 
-from custom_components.micboard.const import CONF_AUDIO_LEVELS, DOMAIN
+from custom_components.micboard.const import CONF_AUDIO_LEVELS, CONF_DEVICE_KEY, DOMAIN
 from simulator import create_receiver
 
 from .helpers import entry_for, free_port, state_of, wait_for
@@ -282,3 +282,39 @@ async def test_receiver_wide_sensors(
     assert state_of(hass, entity_id(entry, "sensor", "encryption", None)) == "off"
     rate = entity_id(entry, "sensor", "meter_rate", None)
     await wait_for(hass, lambda: state_of(hass, rate) == "2000")
+
+
+async def test_migration_fixes_the_device_key_and_identifiers_outlive_unique_ids(
+    hass: HomeAssistant,
+    simulated,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    receiver = await simulated("ULXD4D")
+    entry = entry_for(receiver)  # version 1.1: no device key yet
+    assert entry.minor_version == 1
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.minor_version == 2
+    key = f"127.0.0.1:{receiver.port}"
+    assert entry.data[CONF_DEVICE_KEY] == key
+    devices = {d.id for d in dr.async_entries_for_config_entry(device_registry, entry.entry_id)}
+    entities = {
+        e.entity_id for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+    }
+
+    # The unique id changes (say, the MAC became known): nothing is re-created.
+    hass.config_entries.async_update_entry(entry, unique_id="00:0e:dd:aa:bb:01")
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.device_key == key
+    assert {
+        d.id for d in dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+    } == devices
+    assert {
+        e.entity_id for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+    } == entities
+    hub = device_registry.async_get_device_by_identifier((DOMAIN, key), entry.entry_id)
+    assert hub is not None
