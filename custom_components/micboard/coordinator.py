@@ -250,6 +250,10 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
             LOGGER.exception("Error handling an update from %s", self.name)
 
     def _apply_update(self, update: Update) -> None:
+        number = update.channel
+        if number is not None and number not in self.channel_device_ids:
+            # Not a channel of the receiver that was set up: nothing to show.
+            return
         for listener in tuple(self._meter_listeners):
             self._guarded(listener, update)
         if update.metered:
@@ -278,6 +282,8 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
         # A little slack: timers may fire a hair before their time.
         ready = now - STATE_WRITE_INTERVAL + 0.001
         due = {key for key in self._dirty if self._written_at.get(key, -1e9) <= ready}
+        if None in due:
+            due = set(self._dirty)  # a receiver-wide write covers every channel
         waiting = self._dirty - due
         self._dirty = waiting
         if waiting:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers import device_registry as dr
 import pytest
 
 from custom_components.micboard import coordinator as coordinator_module
+from custom_components.micboard.devices import Update
+from custom_components.micboard.devices.shure import ShureReceiver
 
 from .helpers import flood, state_of, wait_for
 
@@ -185,3 +189,51 @@ async def test_values_reaching_the_card_are_json_safe(
     assert first["frequency_mhz"] is None
     assert second["rf_antenna_dbm"] == [None, -60.0]
     assert rx["meter_rate_ms"] is None
+
+
+async def test_updates_for_channels_the_receiver_lacks_reach_nothing(
+    hass: HomeAssistant,
+    hass_ws_client,
+    simulated,
+    setup_receiver,
+    entity_id,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Whatever the library lets through (here: straight to the subscribers),
+    # an update for a channel that was not set up changes nothing.
+    subscribers: list[Callable[[Update], None]] = []
+    subscribe = ShureReceiver.subscribe
+
+    def capture(self: ShureReceiver, callback: Callable[[Update], None]) -> Any:
+        subscribers.append(callback)
+        return subscribe(self, callback)
+
+    monkeypatch.setattr(ShureReceiver, "subscribe", capture)
+    receiver = await simulated("ULXD4D")
+    entry = await setup_receiver(receiver)
+    state = entry.runtime_data.receiver.state
+    client = await hass_ws_client(hass)
+    await client.send_json({"id": 1, "type": "micboard/subscribe"})
+    assert (await client.receive_json())["success"] is True
+    for subscriber in subscribers:
+        for number in (0, 7, 10**6):
+            subscriber(Update(number, frozenset({"name", "battery_percent"})))
+    flood(
+        receiver,
+        b"< REP 7 CHAN_NAME {Ghost} >< REP 7 BATT_CHARGE 050 >< REP 0 BATT_CHARGE 050 >"
+        b"< REP 1 BATT_CHARGE 033 >",
+    )
+    channels: list[Any] = []
+    async with asyncio.timeout(5):
+        while True:
+            message = await client.receive_json()
+            event = message.get("event", {})
+            if event.get("type") in ("channel", "meter"):
+                channels.append(event["channel"])
+                if event["channel"] == 1 and event["data"].get("battery_percent") == 33:
+                    break
+    assert set(channels) == {1}
+    await wait_for(hass, lambda: state_of(hass, entity_id(entry, "sensor", "battery", 1)) == "33")
+    assert set(state.channels) == {1, 2}
+    registry = dr.async_get(hass)
+    assert len(dr.async_entries_for_config_entry(registry, entry.entry_id)) == 3
