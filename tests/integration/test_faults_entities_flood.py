@@ -237,3 +237,33 @@ async def test_updates_for_channels_the_receiver_lacks_reach_nothing(
     assert set(state.channels) == {1, 2}
     registry = dr.async_get(hass)
     assert len(dr.async_entries_for_config_entry(registry, entry.entry_id)) == 3
+
+
+async def test_a_flood_reaches_the_card_once_per_batch(
+    hass: HomeAssistant, hass_ws_client, simulated, setup_receiver, entity_id
+) -> None:
+    receiver = await simulated("ULXD4D")
+    entry = await setup_receiver(receiver)
+    link = entity_id(entry, "binary_sensor", "connectivity", None)
+    before = hass.states.get(link)
+    assert before is not None
+    client = await hass_ws_client(hass)
+    await client.send_json({"id": 1, "type": "micboard/subscribe"})
+    assert (await client.receive_json())["success"] is True
+    data = b"".join(b"< REP 1 BATT_CHARGE %03d >" % (90 if n % 2 else 10) for n in range(1000))
+    flood(receiver, data + b"< REP 1 BATT_CHARGE 042 >")
+    messages = 0
+    async with asyncio.timeout(5):
+        while True:
+            message = await client.receive_json()
+            event = message.get("event", {})
+            if event.get("type") == "channel" and event["channel"] == 1:
+                messages += 1
+                if event["data"].get("battery_percent") == 42:
+                    break
+    print(f"\n1001 battery reports reached the card in {messages} messages")
+    assert messages <= 20
+    # The receiver's own entities are not rewritten for a channel's change.
+    after = hass.states.get(link)
+    assert after is not None
+    assert after.last_reported == before.last_reported

@@ -341,3 +341,28 @@ async def test_setup_against_the_wrong_device_is_a_permanent_error(
     assert reason in (entry.reason or "")
     # No retry is scheduled: the fake saw exactly one connection.
     assert fake.connections == 1
+
+
+async def test_devices_of_a_receiver_that_is_not_set_up_can_be_deleted(
+    hass: HomeAssistant,
+    hass_ws_client,
+    simulated,
+    setup_receiver,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    assert await async_setup_component(hass, "config", {})
+    entry = await setup_receiver(await simulated("ULXD4D"))
+    channel = entry.runtime_data.channel_device_ids[2]
+    client = await hass_ws_client(hass)
+    request = {
+        "type": "config/device_registry/remove_config_entry",
+        "config_entry_id": entry.entry_id,
+        "device_id": channel,
+    }
+    await client.send_json_auto_id(request)
+    assert (await client.receive_json())["success"] is False
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    await client.send_json_auto_id(request)
+    assert (await client.receive_json())["success"] is True
+    assert device_registry.async_get(channel) is None
