@@ -277,6 +277,10 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
     @callback
     def _flush(self) -> None:
         self._flush_soon = None
+        if not self.last_update_success:
+            # Link down (or coming back): the reconnect publishes everything.
+            self._dirty.clear()
+            return
         loop = self.hass.loop
         now = loop.time()
         # A little slack: timers may fire a hair before their time.
@@ -296,9 +300,12 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
             return
         for key in due:
             self._written_at[key] = now
-        renames = self._renames & due
-        self._renames -= renames
-        for key in renames:
+        self._apply_renames(self._renames & due)
+        self._publish(None if None in due else frozenset(key for key in due if key is not None))
+
+    def _apply_renames(self, keys: set[int | None]) -> None:
+        self._renames -= keys
+        for key in keys:
             try:
                 if key is None:
                     self._rename_receiver_device()
@@ -306,7 +313,6 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
                     self._rename_channel_device(key)
             except Exception:
                 LOGGER.exception("Cannot rename a device of %s", self.name)
-        self._publish(None if None in due else frozenset(key for key in due if key is not None))
 
     @callback
     def _flush_trailing(self) -> None:
@@ -337,6 +343,7 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
                 ir.async_delete_issue(
                     self.hass, DOMAIN, wrong_device_issue(self.config_entry.entry_id)
                 )
+                self._apply_renames(set(self._renames))
                 self.async_set_updated_data(self.receiver.state)
                 return
             LOGGER.info("%s at %s is unavailable", info.model, info.host)

@@ -267,3 +267,27 @@ async def test_a_flood_reaches_the_card_once_per_batch(
     after = hass.states.get(link)
     assert after is not None
     assert after.last_reported == before.last_reported
+
+
+async def test_a_pending_write_does_not_revive_a_lost_receiver(
+    hass: HomeAssistant,
+    simulated,
+    setup_receiver,
+    entity_id,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(coordinator_module, "STATE_WRITE_INTERVAL", 4.0)
+    receiver = await simulated("ULXD4D")
+    entry = await setup_receiver(receiver)
+    battery = entity_id(entry, "sensor", "battery", 1)
+    receiver.set_battery(1, bars=3, minutes=200, percent=61)
+    await wait_for(hass, lambda: state_of(hass, battery) == "61")
+    receiver.set_battery(1, bars=3, minutes=190, percent=58)  # waits for its trailing write
+    await asyncio.sleep(0.2)
+    receiver.set_hung(True)
+    await wait_for(hass, lambda: state_of(hass, battery) == "unavailable", timeout=3.5)
+    await asyncio.sleep(4.5)
+    await hass.async_block_till_done()
+    assert state_of(hass, battery) == "unavailable"
+    receiver.set_hung(False)
+    await wait_for(hass, lambda: state_of(hass, battery) == "58", timeout=10)
