@@ -148,3 +148,11 @@ async def test_venue_diagnostics_and_triggers(
     )
     assert device is not None
     assert await async_get_triggers(hass, device.id) == []
+
+
+async def test_a_second_venue_flow_aborts(hass: HomeAssistant, simulated, setup_receiver) -> None:
+    await setup_receiver(await simulated("ULXD4"))
+    assert _venue(hass) is not None
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_SYSTEM})
+    assert result["type"] == "abort"
+    assert result["reason"] == "already_configured"
