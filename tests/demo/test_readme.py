@@ -195,6 +195,10 @@ async def test_readme_automations_run_on_real_alerts(
     await wait_for(hass, lambda: "Pastor Dave's pack (Pastor) is off" in messages)
     assigned.set_transmitter(1, True)
     await wait_for(hass, lambda: "Pastor's pack is on again" in messages)
+    assigned.set_battery(2, bars=1, minutes=20, percent=12)
+    await wait_for(hass, lambda: "Lead Vox battery low: 12 %" in messages)
+    assigned.set_battery(2, bars=5, minutes=480, percent=100)
+    await wait_for(hass, lambda: "Lead Vox has a fresh battery" in messages)
     # Detach every trigger (the time trigger's timer included) before teardown.
     await hass.services.async_call(
         "automation", "turn_off", {"entity_id": "all", "stop_actions": True}, blocking=True
