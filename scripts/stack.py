@@ -348,6 +348,11 @@ async def check_frontend_backend(stack: Stack) -> None:
 
 
 async def _config_entries(session: aiohttp.ClientSession, stack: Stack) -> list[dict[str, Any]]:
+    """The receivers' config entries.
+
+    An entry the integration creates for itself (``source`` ``system``: the
+    venue-wide one that owns the summary sensors) is not a receiver.
+    """
     async with session.get(
         f"{stack.base}/api/config/config_entries/entry",
         params={"domain": "micboard"},
@@ -355,7 +360,11 @@ async def _config_entries(session: aiohttp.ClientSession, stack: Stack) -> list[
     ) as response:
         response.raise_for_status()
         entries: list[dict[str, Any]] = await response.json()
-    return [entry for entry in entries if entry.get("domain") == "micboard"]
+    return [
+        entry
+        for entry in entries
+        if entry.get("domain") == "micboard" and entry.get("source") != "system"
+    ]
 
 
 async def remove_stale_entries(session: aiohttp.ClientSession, stack: Stack) -> None:
