@@ -75,6 +75,9 @@ logger:
   default: warning
   logs:
     custom_components.micboard: info
+    # A requirement Home Assistant has to install at run time shows here
+    # (./scripts/setup --demo installs them all beforehand).
+    homeassistant.util.package: info
 """
 
 
