@@ -18,11 +18,16 @@ import subprocess
 import time
 
 from homeassistant.const import Platform
+import pytest
 
 from scripts import stack
 from simulator.venue import DEMO_PERFORMERS, DEMO_VENUE
 
 from .demo_run import DemoRun, dump, entity_ids
+
+# The first test to use the demo also waits for it to start (and the last one
+# for it to stop): more than the suite's default per-test limit on a busy machine.
+pytestmark = pytest.mark.timeout(400)
 
 ROOT = stack.ROOT
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
