@@ -34,6 +34,8 @@ DEMO_VENUE = (
     VenueReceiver("QLXD4", "Lectern", ("Podium",)),
     VenueReceiver("SLXD4D", "Foyer", ("Host", "Guest")),
     VenueReceiver("AD4Q", "Stage R", ("Acoustic", "Keys", "Sax", "HH 4")),
+    # UHF-R reports no device name on the wire: Home Assistant names this one
+    # by model and address; the simulator keeps the name for its own listings.
     VenueReceiver("UR4D", "Loft", ("Choir L", "Choir R")),
     VenueReceiver("P10T", "IEM Rack", ("IEM Band", "IEM Vox")),
 )
