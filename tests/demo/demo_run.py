@@ -164,12 +164,9 @@ def _free_ports_elsewhere() -> list[str]:
 
 def start() -> DemoRun:
     """Start the demo on a fresh folder and free ports; return once it printed the address."""
+    ports = _free_ports_elsewhere()
     config = Path(tempfile.mkdtemp(prefix="micboard-demo-")) / "config"
-    command = [
-        *(sys.executable, "-m", "scripts.demo"),
-        *("--config", str(config)),
-        *_free_ports_elsewhere(),
-    ]
+    command = [*(sys.executable, "-m", "scripts.demo"), *("--config", str(config)), *ports]
     process = subprocess.Popen(  # noqa: S603 - the repository's own demo
         command,
         cwd=ROOT,
