@@ -3,8 +3,9 @@
 Started by ``./scripts/demo``.  Everything listens on 127.0.0.1 only (see
 ``scripts/stack.py``): the simulated venue with moving meters, Home Assistant
 from ``demo/config`` (git-ignored), onboarded, with every receiver added
-through the Micboard config flow, live metering on, and the default
-dashboard showing the Micboard card.  Prints the URL and login; Ctrl-C stops both.
+through the Micboard config flow, live metering on, and the Micboard board as
+the dashboard Home Assistant opens on.  Prints the address and the login;
+Ctrl-C stops both.
 """
 
 from __future__ import annotations
@@ -16,42 +17,44 @@ from pathlib import Path
 import signal
 import sys
 
-import aiohttp
-
-from scripts.stack import (
-    PASSWORD,
-    ROOT,
-    USERNAME,
-    log,
-    running_stack,
-    save_dashboard,
-    stage_venue,
-)
-
+ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "demo" / "config"
+PORT = 8123
+BASE_PORT = 22020
+CONTROL_PORT = 22099
 SLP_PORT = 18427
+#: The line that carries the address (tests read it from the demo's output).
+ADDRESS_LABEL = "Home Assistant:"
 
 
 async def run(args: argparse.Namespace) -> int:
     """Start everything, then wait for Ctrl-C."""
+    # Imported here: ``--help`` needs nothing but the standard library.
+    from scripts.stack import (
+        PASSWORD,
+        USERNAME,
+        assign_performers,
+        log,
+        running_stack,
+        save_dashboard,
+    )
+
     log("starting the simulated venue and Home Assistant (first start takes a minute)")
     async with running_stack(
         args.config,
         port=args.port,
         base_port=args.base_port,
         control_port=args.control_port,
-        slp_port=SLP_PORT,
+        slp_port=args.slp_port,
         metering=True,
     ) as stack:
-        async with aiohttp.ClientSession() as session:
-            await stage_venue(session, stack)
-        # The default dashboard: Home Assistant opens on the board.
-        board = await save_dashboard(
-            stack, {"type": "custom:micboard-card", "title": "Venue"}, url_path=None
-        )
+        assigned = await assign_performers(stack)
+        log(f"assigned {assigned} performers")
+        board = await save_dashboard(stack, {"type": "custom:micboard-card", "title": "Venue"})
+        log(f"the board ({board}) is the default dashboard")
         print(
             "\n"
-            f"  Home Assistant: {stack.base}{board}\n"
+            f"  {ADDRESS_LABEL} {stack.base}/  (opens on the board)\n"
             f"  Login:          {USERNAME} / {PASSWORD}\n"
             f"  Simulator API:  {stack.control}"
             f"  (python -m simulator ctl --control {stack.control} list)\n"
@@ -79,21 +82,45 @@ async def main_async(args: argparse.Namespace) -> int:
     except asyncio.CancelledError:
         return 0
     finally:
-        log("stopped")
+        print("demo: stopped", flush=True)
 
 
-def main() -> int:
-    """Parse arguments and run."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=8123, help="Home Assistant's HTTP port")
-    parser.add_argument("--base-port", type=int, default=22020, help="first receiver's port")
-    parser.add_argument("--control-port", type=int, default=22099, help="simulator control API")
+def build_parser() -> argparse.ArgumentParser:
+    """The command line (standard library only, so ``--help`` is instant)."""
+    parser = argparse.ArgumentParser(
+        prog="scripts/demo",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        description=(
+            "Start a simulated venue of six Shure receivers and a real Home Assistant "
+            "with Micboard, all on 127.0.0.1, and open it on the Micboard board. "
+            "The first run sets up Python and Home Assistant in .venv (a few minutes)."
+        ),
+    )
+    parser.add_argument("--port", type=int, default=PORT, help="Home Assistant's HTTP port")
+    parser.add_argument(
+        "--base-port", type=int, default=BASE_PORT, help="first receiver's port (six in a row)"
+    )
+    parser.add_argument(
+        "--control-port", type=int, default=CONTROL_PORT, help="simulator control API"
+    )
+    parser.add_argument(
+        "--slp-port",
+        type=int,
+        default=SLP_PORT,
+        help="UDP port the receivers announce themselves to (0: no announcements)",
+    )
     parser.add_argument("--config", type=Path, default=CONFIG, help="Home Assistant config folder")
     parser.add_argument(
         "--exit-after-setup", action="store_true", help="stop once everything is configured"
     )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments and run."""
+    args = build_parser().parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):
-        return asyncio.run(main_async(parser.parse_args()))
+        return asyncio.run(main_async(args))
     return 0
 
 

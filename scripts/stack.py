@@ -1,17 +1,19 @@
 """A simulated venue and a real Home Assistant with Micboard, set up end to end.
 
-Shared by ``scripts/demo.py`` (fixed ports, ``demo/config``) and the browser
-test harness (free ports, a temporary folder).  Everything listens on
-127.0.0.1 only:
+Shared by ``scripts/demo.py`` (``demo/config``, fixed ports unless told
+otherwise) and the stack-level tests.  Everything listens on 127.0.0.1 only:
 
-1. the simulator runs one receiver of each family (``python -m simulator
-   venue --live``);
-2. Home Assistant runs from the given folder with a minimal configuration
-   (no integration that reaches out to the internet);
+1. the simulator runs the named demo venue, one receiver of each family
+   (``python -m simulator venue --live``, names from ``simulator/venue.py``);
+2. Home Assistant runs from the given folder with an explicit list of the
+   integrations the board needs (no ``default_config``, nothing that reaches
+   out to the internet);
 3. onboarding is completed through Home Assistant's own API, the HTTP
    settings are confirmed, and every receiver is added through the Micboard
    config flow (optionally with live metering);
-4. a dashboard with the Micboard card can be saved.
+4. the board is created through Home Assistant's websocket API — a storage
+   dashboard in the sidebar holding the Micboard card, made the default
+   panel, so the running Home Assistant opens on it without a restart.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from typing import Any
 
 import aiohttp
 
-from simulator.venue import VENUE_MODELS
+from simulator.venue import DEMO_PERFORMERS, VENUE_MODELS
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -44,7 +46,12 @@ CLIENT_ID = "http://127.0.0.1/"
 VENUE_SIZE = len(VENUE_MODELS)  # receivers in ``python -m simulator venue``
 METER_RATE_MS = 1000  # the integration's fastest (and default) metering interval
 DASHBOARD = "micboard-board"  # a dashboard URL needs a hyphen
+BOARD_VIEW = "board"
 
+# Home Assistant also sets up its built-in defaults (frontend, automation,
+# person, the base platforms …, see homeassistant.bootstrap); these are what
+# the board adds: the config panel, the card's history, the logbook entries
+# of the alerts.
 CONFIGURATION = """\
 # Written by scripts/demo: a minimal Home Assistant for the Micboard demo.
 homeassistant:
@@ -68,6 +75,9 @@ logger:
   default: warning
   logs:
     custom_components.micboard: info
+    # A requirement Home Assistant has to install at run time shows here
+    # (./scripts/setup --demo installs them all beforehand).
+    homeassistant.util.package: info
 """
 
 
@@ -246,6 +256,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def free_udp_port() -> int:
+    """A UDP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
 def free_port_block(count: int) -> int:
     """First of ``count`` consecutive ports free for TCP and UDP (UHF-R is UDP)."""
     rng = random.Random()
@@ -307,7 +324,7 @@ async def confirm_http_config(stack: Stack) -> None:
 
     Home Assistant 2026.10 treats a new HTTP configuration as a trial: unless
     it is confirmed within five minutes it reverts to the stored one and
-    restarts, which would end a long manual session on the harness.
+    restarts, which would end a long demo session.
     """
     with contextlib.suppress(RuntimeError):  # nothing pending: already stable
         await ws_command(stack, {"type": "http/config/promote"})
@@ -334,6 +351,11 @@ async def check_frontend_backend(stack: Stack) -> None:
 
 
 async def _config_entries(session: aiohttp.ClientSession, stack: Stack) -> list[dict[str, Any]]:
+    """The receivers' config entries.
+
+    An entry the integration creates for itself (``source`` ``system``: the
+    venue-wide one that owns the summary sensors) is not a receiver.
+    """
     async with session.get(
         f"{stack.base}/api/config/config_entries/entry",
         params={"domain": "micboard"},
@@ -341,7 +363,11 @@ async def _config_entries(session: aiohttp.ClientSession, stack: Stack) -> list[
     ) as response:
         response.raise_for_status()
         entries: list[dict[str, Any]] = await response.json()
-    return [entry for entry in entries if entry.get("domain") == "micboard"]
+    return [
+        entry
+        for entry in entries
+        if entry.get("domain") == "micboard" and entry.get("source") != "system"
+    ]
 
 
 async def remove_stale_entries(session: aiohttp.ClientSession, stack: Stack) -> None:
@@ -400,15 +426,18 @@ async def wait_loaded(session: aiohttp.ClientSession, stack: Stack, seconds: flo
 
 
 async def save_dashboard(
-    stack: Stack, card: dict[str, Any], url_path: str | None = DASHBOARD
+    stack: Stack, card: dict[str, Any], *, url_path: str = DASHBOARD, default: bool = True
 ) -> str:
-    """Put ``card`` alone in a panel view of a dashboard; return the view's URL.
+    """Put ``card`` alone in a panel view of a sidebar dashboard; return the view's path.
 
-    ``url_path=None`` uses the default dashboard (the one Home Assistant opens
-    on); any other name creates a storage-mode dashboard if needed.
+    The dashboard is created (or updated) through the running Home Assistant's
+    websocket API, so it is live at once: no storage file for a later start to
+    migrate, no restart.  With ``default`` it becomes the default panel, the
+    page Home Assistant opens on (the frontend reads ``default_panel`` from its
+    ``core`` system data, as its own "set as default" does).
     """
     dashboards = await ws_command(stack, {"type": "lovelace/dashboards/list"})
-    if url_path is not None and not any(item.get("url_path") == url_path for item in dashboards):
+    if not any(item.get("url_path") == url_path for item in dashboards):
         await ws_command(
             stack,
             {
@@ -425,38 +454,31 @@ async def save_dashboard(
         stack,
         {
             "type": "lovelace/config/save",
-            **({"url_path": url_path} if url_path else {}),
+            "url_path": url_path,
             "config": {
                 "title": "Micboard",
-                "views": [{"title": "Micboard", "path": "board", "type": "panel", "cards": [card]}],
+                "views": [
+                    {"title": "Micboard", "path": BOARD_VIEW, "type": "panel", "cards": [card]}
+                ],
             },
         },
     )
-    return f"/{url_path or 'lovelace'}/board"
+    if default:
+        current = await ws_command(stack, {"type": "frontend/get_system_data", "key": "core"})
+        await ws_command(
+            stack,
+            {
+                "type": "frontend/set_system_data",
+                "key": "core",
+                "value": {**(current.get("value") or {}), "default_panel": url_path},
+            },
+        )
+    return f"/{url_path}/{BOARD_VIEW}"
 
 
-#: Channel names (front-panel renames) and a few performers for the demo venue.
-VENUE_NAMES = {
-    "ULXD4Q": ["Pastor", "Lead Vox", "BV 1", "BV 2"],
-    "QLXD4": ["Podium"],
-    "SLXD4D": ["Host", "Guest"],
-    "AD4Q": ["Acoustic", "Keys", "Sax", "HH 4"],
-    "UR4D": ["Choir L", "Choir R"],
-    "P10T": ["IEM Band", "IEM Vox"],
-}
-VENUE_PERFORMERS = {"Pastor": "Pastor Dave", "Lead Vox": "Maria", "Keys": "Tom", "Host": "Sam"}
-
-
-async def stage_venue(session: aiohttp.ClientSession, stack: Stack) -> None:
-    """Name the channels on the receivers and assign a few performers."""
-    for receiver in stack.receivers:
-        for number, name in enumerate(VENUE_NAMES.get(receiver["model"], []), start=1):
-            async with session.post(
-                f"{stack.control}/receivers/{receiver['name']}/channels/{number}/name",
-                json={"name": name},
-            ) as response:
-                response.raise_for_status()
-    wanted = set(VENUE_PERFORMERS)
+async def assign_performers(stack: Stack, performers: dict[str, str] = DEMO_PERFORMERS) -> int:
+    """Put the demo's performers on their channels (by channel device name)."""
+    wanted = set(performers)
     deadline = time.monotonic() + 15
     while True:
         devices = await ws_command(stack, {"type": "config/device_registry/list"})
@@ -471,10 +493,10 @@ async def stage_venue(session: aiohttp.ClientSession, stack: Stack) -> None:
                 "type": "call_service",
                 "domain": "micboard",
                 "service": "assign_performer",
-                "service_data": {"device_id": device_id, "performer": VENUE_PERFORMERS[name]},
+                "service_data": {"device_id": device_id, "performer": performers[name]},
             },
         )
-    log(f"named the channels and assigned {len(found)} performers")
+    return len(found)
 
 
 def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
@@ -534,7 +556,7 @@ async def running_stack(
             stack.processes.insert(
                 0,
                 subprocess.Popen(  # noqa: ASYNC220, S603 - Home Assistant from our venv
-                    [PYTHON, "-m", "homeassistant", "-c", str(config), "--skip-pip"],
+                    [PYTHON, "-m", "homeassistant", "-c", str(config)],
                     cwd=ROOT,
                     env=env,
                     stdout=ha_out,

@@ -88,7 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run receivers given as MODEL:PORT (port 0 = ephemeral)")
     run.add_argument("receivers", nargs="+", type=_spec, metavar="MODEL:PORT")
     _add_serve_options(run)
-    venue = sub.add_parser("venue", help="one receiver of each family on consecutive ports")
+    venue = sub.add_parser(
+        "venue",
+        help="the demo venue: one named receiver of each family on consecutive ports",
+    )
     venue.add_argument("--base-port", type=int, default=22020, help="first port (0 = ephemeral)")
     _add_serve_options(venue)
 
@@ -168,7 +171,7 @@ def _make_receivers(args: argparse.Namespace) -> list[SimReceiver]:
 
     opts = _options(args)
     if args.command == "venue":
-        return Venue.default(host=args.host, base_port=args.base_port, **opts).receivers
+        return Venue.demo(host=args.host, base_port=args.base_port, **opts).receivers
     return [
         create_receiver(
             model,

@@ -1,16 +1,48 @@
-"""A venue: one simulated receiver of every family."""
+"""A venue: one simulated receiver of every family.
+
+``Venue.default()`` keeps each family's factory channel names (``CH 1`` …);
+``Venue.demo()`` is the named venue the demo and its tests run: every
+receiver and every channel carries its front-panel name from the start, so
+Home Assistant registers meaningful, unique devices the first time it sees them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
 from simulator.receiver import SimReceiver, create_receiver
 
-__all__ = ["VENUE_MODELS", "Venue"]
+__all__ = ["DEMO_PERFORMERS", "DEMO_VENUE", "VENUE_MODELS", "Venue", "VenueReceiver"]
 
-VENUE_MODELS = ("ULXD4Q", "QLXD4", "SLXD4D", "AD4Q", "UR4D", "P10T")
+
+@dataclass(frozen=True, slots=True)
+class VenueReceiver:
+    """One receiver of the named demo venue, as set on its front panel."""
+
+    model: str
+    device_id: str  # the receiver's name (DEVICE_ID / DEVICE_NAME, at most 8 characters)
+    channels: tuple[str, ...]  # channel names (CHAN_NAME, at most 8 characters), in order
+
+
+#: The demo venue: receiver names and channel names, all unique, none longer
+#: than the 8 characters every family accepts.
+DEMO_VENUE = (
+    VenueReceiver("ULXD4Q", "Stage L", ("Pastor", "Lead Vox", "BV 1", "BV 2")),
+    VenueReceiver("QLXD4", "Lectern", ("Podium",)),
+    VenueReceiver("SLXD4D", "Foyer", ("Host", "Guest")),
+    VenueReceiver("AD4Q", "Stage R", ("Acoustic", "Keys", "Sax", "HH 4")),
+    # UHF-R reports no device name on the wire: Home Assistant names this one
+    # by model and address; the simulator keeps the name for its own listings.
+    VenueReceiver("UR4D", "Loft", ("Choir L", "Choir R")),
+    VenueReceiver("P10T", "IEM Rack", ("IEM Band", "IEM Vox")),
+)
+#: Performers the demo assigns, by channel name.
+DEMO_PERFORMERS = {"Pastor": "Pastor Dave", "Lead Vox": "Maria", "Keys": "Tom", "Host": "Sam"}
+
+VENUE_MODELS = tuple(receiver.model for receiver in DEMO_VENUE)
 
 
 class Venue:
@@ -34,6 +66,18 @@ class Venue:
             )
             for i, model in enumerate(VENUE_MODELS)
         )
+
+    @classmethod
+    def demo(cls, host: str = "127.0.0.1", base_port: int = 0, **options: Any) -> Venue:
+        """The default venue with the demo's receiver and channel names set."""
+        venue = cls.default(host=host, base_port=base_port, **options)
+        for rx, named in zip(venue.receivers, DEMO_VENUE, strict=True):
+            if rx.model != named.model or len(named.channels) != rx.channel_count:
+                raise ValueError(f"the demo venue does not match the {rx.model} receiver")
+            rx.engine.device_id(named.device_id)
+            for number, name in enumerate(named.channels, start=1):
+                rx.engine.rename(rx.channel(number), name)
+        return venue
 
     def get(self, key: str) -> SimReceiver:
         """Receiver by name, model or index."""

@@ -1,13 +1,17 @@
 // Browser end-to-end test of the Micboard card, driven by tests/e2e/test_card_browser.py.
 //
-//   node tests/e2e/card.e2e.mjs --ha URL --control URL --user U --password P --screenshot PNG
+//   node tests/e2e/card.e2e.mjs --address URL --control URL --user U --password P \
+//     --names '["Pastor", …]' --printed-at MS --screenshot PNG
 //
-// Logs in through Home Assistant's real login page in headless Chromium, opens
-// the dashboard that holds the card, and checks: one tile per simulated
-// channel, meters moving, a transmitter switched off through the simulator's
-// control API turning its tile to the tx-off state within 2 s, and a console
-// free of errors.  Saves a screenshot of the card.  Prints one JSON line
-// (prefix "E2E-RESULT ") and exits non-zero on any failure.
+// Opens the address the demo printed in headless Chromium, logs in through
+// Home Assistant's real login page and stays wherever Home Assistant lands
+// (no navigation of its own), then checks: the landing page is the Micboard
+// board and the board is in the sidebar; the page shows the Micboard card
+// with one tile per simulated channel and every channel's name; meters move;
+// a transmitter switched off through the simulator's control API turns its
+// tile to the tx-off state within 2 s; a renamed channel reaches its tile; the
+// console is free of errors.  Saves a screenshot of the card.  Prints one
+// JSON line (prefix "E2E-RESULT ") and exits non-zero on any failure.
 //
 // Chromium only ever talks to 127.0.0.1: every other host name resolves to
 // nothing, and background networking is off.
@@ -22,21 +26,23 @@ import { fileURLToPath } from "node:url";
 const HERE = dirname(fileURLToPath(import.meta.url));
 const FRONTEND = join(HERE, "..", "..", "frontend");
 const TX_OFF_LIMIT_MS = 2000;
-const DEADLINE_MS = 80_000;
+const DEADLINE_MS = 120_000;
 
 const { values: args } = parseArgs({
   options: {
-    ha: { type: "string" },
+    address: { type: "string" },
     control: { type: "string" },
+    names: { type: "string" },
+    "printed-at": { type: "string" },
+    "board-path": { type: "string", default: "/micboard-board" },
     user: { type: "string" },
     password: { type: "string" },
     screenshot: { type: "string" },
     chromium: { type: "string", default: process.env.CHROMIUM || "/usr/bin/chromium" },
-    dashboard: { type: "string", default: "/micboard-board/board" },
     artifacts: { type: "string" },
   },
 });
-for (const name of ["ha", "control", "user", "password", "screenshot"]) {
+for (const name of ["address", "control", "user", "password", "screenshot", "names", "printed-at"]) {
   if (!args[name]) fail(`missing --${name}`);
 }
 
@@ -128,29 +134,56 @@ try {
     }
   });
 
-  // The real login page.
-  await page.goto(`${args.ha}${args.dashboard}`);
+  // The address the demo printed, and the real login page.
+  await page.goto(args.address);
   await page.locator('input[name="username"]').fill(args.user, { timeout: 20_000 });
   await page.locator('input[name="password"]').fill(args.password);
   await page.locator('ha-button[variant="brand"]').click();
   await page.waitForURL((url) => !url.pathname.startsWith("/auth/"), { timeout: 20_000 });
   log(`logged in (${elapsed()} ms)`);
-  if (new URL(page.url()).pathname !== args.dashboard) {
-    await page.goto(`${args.ha}${args.dashboard}`);
-  }
 
-  // One tile per simulated channel.
-  const tiles = page.locator("micboard-card .tile");
+  // Where Home Assistant lands by itself: the board (its default dashboard).
   await until(
-    `${expected} tiles`,
-    async () => (await tiles.count()) === expected && (await page.locator('micboard-card .status[data-status="live"]').count()) === 1,
-    30_000,
+    `Home Assistant to open ${args["board-path"]}`,
+    async () => new URL(page.url()).pathname.startsWith(args["board-path"]),
+    20_000,
+    100
+  ).catch((err) => {
+    throw new Error(`${err.message}; the page is at ${page.url()}`);
+  });
+  result.landing = new URL(page.url()).pathname;
+  log(`landed on ${result.landing} (${elapsed()} ms)`);
+  const sidebarItem = page.locator(`ha-sidebar [href="${args["board-path"]}"]`);
+  await until("the board in the sidebar", async () => (await sidebarItem.count()) > 0, 10_000, 100);
+  // The link sits in the shadow root of the sidebar item that shows its title.
+  result.sidebar = await sidebarItem.first().evaluate((node) => {
+    const item = node.getRootNode().host || node;
+    return (item.innerText || item.textContent || "").trim();
+  });
+
+  // The Micboard card, one tile per simulated channel, every channel's name on it.
+  const wantedNames = JSON.parse(args.names);
+  const tiles = page.locator("micboard-card .tile");
+  const names = () =>
+    page.$$eval("micboard-card .tile .name", (nodes) => nodes.map((node) => (node.textContent || "").trim()));
+  await until(
+    `${expected} tiles named ${wantedNames.join(", ")}`,
+    async () =>
+      (await tiles.count()) === expected &&
+      (await page.locator('micboard-card .status[data-status="live"]').count()) === 1 &&
+      JSON.stringify([...(await names())].sort()) === JSON.stringify([...wantedNames].sort()),
+    60_000,
     200
   ).catch(async (err) => {
-    throw new Error(`${err.message}; tiles seen: ${await tiles.count()}`);
+    throw new Error(`${err.message}; tiles seen: ${await tiles.count()}, names: ${JSON.stringify(await names())}`);
   });
+  result.boardMs = Date.now() - Number(args["printed-at"]);
   result.tiles = await tiles.count();
-  log(`${result.tiles} tiles (${elapsed()} ms)`);
+  result.names = await names();
+  result.visibleNames = await page.locator("micboard-card .tile .name").evaluateAll(
+    (nodes) => nodes.filter((node) => node.getBoundingClientRect().height > 0).length
+  );
+  log(`${result.tiles} tiles with their names, ${result.boardMs} ms after the address was printed`);
 
   // Meters move (the venue runs live; metering is on).
   const meters = () =>
@@ -182,21 +215,20 @@ try {
   if (label !== "TX OFF") throw new Error(`tx-off tile says ${JSON.stringify(label)}`);
   log(`${target.name} channel 1: ${stateBefore} → tx_off in ${result.txOffMs} ms`);
 
-  // A fuller picture for the screenshot: real channel names, interference, a
-  // flat battery, a mute.  A renamed channel must reach its tile.
+  // A channel renamed on the receiver reaches its tile (then gets its name back).
   const byModel = Object.fromEntries(receivers.map((receiver) => [receiver.model, receiver.name]));
-  const names = {
-    ULXD4Q: ["PASTOR", "LEAD VOX", "BV 1", "BV 2"],
-    QLXD4: ["PODIUM"],
-    SLXD4D: ["HOST", "GUEST"],
-    AD4Q: ["ACOUSTIC", "KEYS", "SAX", "HH 4"],
-    UR4D: ["CHOIR L", "CHOIR R"],
-    P10T: ["IEM BAND", "IEM VOX"],
-  };
+  const renamed = page.locator('micboard-card .tile[data-model="ULXD4Q"][data-channel="2"] .name');
+  if (byModel.ULXD4Q) {
+    const original = (await renamed.textContent()).trim();
+    for (const name of ["Lead 2", original]) {
+      await control(`/receivers/${encodeURIComponent(byModel.ULXD4Q)}/channels/2/name`, { name });
+      await until(`the renamed channel to show ${name}`, async () => (await renamed.textContent()).trim() === name, 5_000, 100);
+    }
+    log("a renamed channel reached its tile");
+  }
+
+  // A fuller picture for the screenshot: interference, a flat battery, a mute.
   const extras = [
-    ...Object.entries(names).flatMap(([model, list]) =>
-      list.map((name, index) => [model, index + 1, "name", { name }])
-    ),
     ["AD4Q", 3, "interference", { active: true }],
     ["SLXD4D", 2, "battery", { bars: 1, minutes: 25 }],
     ["ULXD4Q", 3, "mute", { muted: true }],
@@ -205,10 +237,6 @@ try {
     if (byModel[model]) {
       await control(`/receivers/${encodeURIComponent(byModel[model])}/channels/${channel}/${action}`, body);
     }
-  }
-  const renamed = page.locator('micboard-card .tile[data-model="ULXD4Q"][data-channel="2"] .name');
-  if (byModel.ULXD4Q) {
-    await until("a renamed channel to show its name", async () => (await renamed.textContent()) === "LEAD VOX", 5_000, 100);
   }
   await until(
     "the extra states",
