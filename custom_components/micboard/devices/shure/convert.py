@@ -43,6 +43,9 @@ _ESCAPES = re.compile(
     r"|\x1b[ -~]?"
     r"|\x9b[0-?]*[ -/]*[@-~]?"
 )
+#: Characters of an antenna LED string: letters (ULX-D), colours (Axient Digital), off.
+_ANTENNA_CHARS = frozenset("ABCDRX-")
+_ANTENNAS = 4
 _DECIMAL_MHZ = re.compile(r"\d{1,5}\.\d{0,6}")
 
 
@@ -173,8 +176,11 @@ def antennas(value: str) -> str | None:
     the antenna's letter (``AX``, ``XB``), Axient Digital its LED colour
     (``BB``, ``RX``): both read the same way.
     """
+    upper = value.upper()
+    if len(upper) > 2 * _ANTENNAS or not set(upper) <= _ANTENNA_CHARS:
+        return None  # not an LED string
     active = "".join(
-        letter for letter, char in zip("ABCD", value.upper(), strict=False) if char not in "X-"
+        letter for letter, char in zip("ABCD", upper, strict=False) if char not in "X-"
     )
     return active or None
 

@@ -259,7 +259,8 @@ def _ulx_audio(channel: ChannelState, args: tuple[str, ...], changed: Changed) -
 
 
 def _ulx_sample(channel: ChannelState, args: tuple[str, ...], changed: Changed) -> None:
-    if len(args) < 3:
+    # nn aaa eee: exactly three fields (another family's sample has more)
+    if len(args) != 3:
         return
     _set(channel, "antenna", convert.antennas(args[0]), changed)
     _ulx_rf(channel, args[1:2], changed)
@@ -372,8 +373,8 @@ def _slx_sample_rssi(channel: ChannelState, args: tuple[str, ...], changed: Chan
 
 
 def _slx_sample(channel: ChannelState, args: tuple[str, ...], changed: Changed) -> None:
-    # audPeak audRms rfRssi (all value − 120)
-    if len(args) < 3:
+    # audPeak audRms rfRssi (all value − 120), exactly three fields
+    if len(args) != 3:
         return
     _slx_peak(channel, args[0:1], changed)
     _slx_rms(channel, args[1:2], changed)
@@ -425,8 +426,8 @@ def _uhfr_rf(raw: int | None) -> float | None:
 
 
 def _uhfr_sample(channel: ChannelState, args: tuple[str, ...], changed: Changed) -> None:
-    # nn aaa bbb d eee
-    if len(args) < 5:
+    # nn aaa bbb d eee, exactly five fields
+    if len(args) != 5:
         return
     _set(channel, "antenna", convert.antennas(args[0]), changed)
     raw_a, raw_b = _uhfr_raw(args[1]), _uhfr_raw(args[2])
@@ -531,7 +532,14 @@ def _model_present(args: tuple[str, ...]) -> bool | None:
 
 
 def _known_bars(args: tuple[str, ...]) -> bool | None:
-    return convert.bars(_first(args)) is not None
+    # 0–5: a transmitter reports; 255, U, UNKN or blank: none does; anything
+    # else is garbled and says nothing either way.
+    value = _first(args)
+    if convert.bars(value) is not None:
+        return True
+    if convert.number(value) == 255 or value.strip().upper() in convert.UNKNOWN_WORDS:
+        return False
+    return None
 
 
 def _rf_unmuted(args: tuple[str, ...]) -> bool | None:
@@ -554,7 +562,7 @@ PRESENCE: dict[Family, dict[str, PresenceHandler]] = {
 }
 
 SAMPLE_PRESENCE: dict[Family, Callable[[tuple[str, ...]], bool | None]] = {
-    Family.UHFR: lambda args: None if len(args) < 4 else convert.bars(args[3]) is not None,
+    Family.UHFR: lambda args: None if len(args) < 4 else _known_bars(args[3:4]),
 }
 
 #: Families with SLX-D+ style ``LINK_STATUS <slot> online|offline`` and their slots.

@@ -25,6 +25,7 @@ MAX_INDEX_DIGITS = 3
 
 _END_OR_BRACE = re.compile(rb"[>{]")
 _OPEN_BRACE = ord("{")
+_SHORTEST_BODY = len("REP X")
 
 VERBS = frozenset({"REP", "REPORT", "SAMPLE", "GET", "SET", "METER"})
 
@@ -178,8 +179,11 @@ class BracketParser:
             if buffer[found] == _OPEN_BRACE:
                 brace, pos = found, found + 1
                 continue
-            body = buffer[start + 1 : found].decode("latin-1")
-            if (message := parse_body(body)) is None:
+            if found - start <= _SHORTEST_BODY:
+                message = None  # too short for any message ("REP X")
+            else:
+                message = parse_body(buffer[start + 1 : found].decode("latin-1"))
+            if message is None:
                 self.malformed += 1
             else:
                 messages.append(message)
