@@ -120,6 +120,18 @@ async def assert_released(before: Resources) -> None:
     assert open_fds() <= before.fds, f"{open_fds() - before.fds} file descriptor(s) leaked"
 
 
+@pytest.fixture(autouse=True)
+async def _nothing_escapes_a_callback() -> AsyncIterator[None]:
+    """Fail the test if any callback let an exception reach the event loop."""
+    loop = asyncio.get_running_loop()
+    escaped: list[dict[str, object]] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, context: escaped.append(context))
+    yield
+    loop.set_exception_handler(previous)
+    assert escaped == [], f"exceptions reached the event loop: {escaped}"
+
+
 @pytest.fixture
 async def fake() -> AsyncIterator[Callable[..., Awaitable[FakeReceiver]]]:
     """``await fake("ULXD4D", 2)`` → a started hostile TCP fake, stopped afterwards."""

@@ -14,7 +14,7 @@ from custom_components.micboard.devices.models import ReceiverState
 from custom_components.micboard.devices.shure.decoder import Decoder
 from custom_components.micboard.devices.shure.framing import BracketParser
 
-from .conftest import FAST, eventually
+from .conftest import FAST, assert_released, eventually, measure, snapshot
 
 
 def _decoder(family: Family, channels: int = 2) -> Decoder:
@@ -26,26 +26,35 @@ def _feed(decoder: Decoder, stream: bytes) -> list[object]:
 
 
 async def test_other_dialects_change_nothing_on_a_ulxd(fake, client) -> None:
+    resources = snapshot()
     rx = await fake()
     receiver = await client(rx.port)
     state = receiver.state
     before = state.as_dict()
     assert state.channels[1].tx_on is True
-    await rx.push(
-        b"< REP 1 LINK_STATUS 1 offline >< REP 1 LINK_STATUS 2 offline >"  # SLX-D+
-        b"< REP 99 METER_RATE 01000 >< REP 0 METER_RATE 01000 >"  # no such channel
-        b"< REP 1 AUDIO_IN_LVL_L 2502970 >"  # PSM1000 meter
-        b"< REP RF_BAND {G57} >< REP ENCRYPTION_MODE ON >< REP DEVICE_NAME {Evil} >"
-        b"< REPORT 1 CHAN_NAME Evil >\r\n< REPORT 1 TX_TYPE UNKN >\r\n"  # PSM/UHF-R verb
-        b"< SAMPLE 1 ALL 005 031 102 102 BB 31 086 31 065 >"  # Axient Digital sample
-        b"< REP 5 CHAN_NAME {Five} >< REP 1 SLOT_TX_MODEL 1 {AD2} >"
-    )
-    await rx.push(b"< REP 2 AUDIO_GAIN 030 >")
-    await eventually(lambda: state.channels[2].gain_db == 12)
+    async with measure("lines of other dialects, 1000 times over") as budget:
+        await rx.push(
+            1000 * b"< REP 1 LINK_STATUS 1 offline >< REP 1 LINK_STATUS 2 offline >"  # SLX-D+
+            b"< REP 99 METER_RATE 01000 >< REP 0 METER_RATE 01000 >"  # no such channel
+            b"< REP 1 AUDIO_IN_LVL_L 2502970 >"  # PSM1000 meter
+            b"< REP RF_BAND {G57} >< REP ENCRYPTION_MODE ON >< REP DEVICE_NAME {Evil} >"
+            b"< REPORT 1 CHAN_NAME Evil >\r\n< REPORT 1 TX_TYPE UNKN >\r\n"  # PSM/UHF-R verb
+            b"< SAMPLE 1 ALL 005 031 102 102 BB 31 086 31 065 >"  # Axient Digital sample
+            b"< REP 5 CHAN_NAME {Five} >< REP 1 SLOT_TX_MODEL 1 {AD2} >"
+        )
+        await rx.push(b"< REP 2 AUDIO_GAIN 030 >")
+        await eventually(lambda: state.channels[2].gain_db == 12)
+    assert budget.max_lag < 1.0
+    assert budget.peak_bytes < 16 * 1024 * 1024
     after = state.as_dict()
     after["channels"][2]["gain_db"] = before["channels"][2]["gain_db"]
     assert after == before
     assert sorted(state.channels) == [1, 2]
+    assert receiver.connected
+    assert rx.connections == 1
+    await receiver.disconnect()
+    await rx.stop()
+    await assert_released(resources)
 
 
 def test_meter_rate_needs_an_existing_channel() -> None:

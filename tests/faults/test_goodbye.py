@@ -12,7 +12,7 @@ import asyncio
 
 from custom_components.micboard.devices import Family
 
-from .conftest import FAST, assert_released, eventually, snapshot
+from .conftest import FAST, assert_released, eventually, measure, snapshot
 
 
 async def test_confirmations_are_awaited_before_closing(fake, client) -> None:
@@ -21,12 +21,10 @@ async def test_confirmations_are_awaited_before_closing(fake, client) -> None:
     receiver = await client(rx.port, meter_rate_ms=1000)
     await eventually(lambda: rx.meter_rate == {1: 1000, 2: 1000, 3: 1000, 4: 1000})
     rx.meter_reply_delay = 0.3  # slow to answer; drops what it cannot deliver
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    await receiver.disconnect()
-    elapsed = loop.time() - start
+    async with measure("disconnect with slow confirmations") as budget:
+        await receiver.disconnect()
+    elapsed = budget.seconds
     await eventually(lambda: rx.eof_at, 1, "the client's end of file")
-    print(f"\n[faults] disconnect with slow confirmations: {elapsed * 1000:.0f} ms")
     assert rx.meter_rate == {1: 0, 2: 0, 3: 0, 4: 0}
     assert len(rx.confirmed_at) == 4
     assert max(rx.confirmed_at) <= rx.eof_at[-1]

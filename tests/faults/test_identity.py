@@ -22,7 +22,7 @@ from custom_components.micboard.devices import (
 )
 from custom_components.micboard.devices.shure import client as client_module
 
-from .conftest import FAST, assert_released, eventually, snapshot
+from .conftest import FAST, assert_released, eventually, measure, snapshot
 
 
 class Log:
@@ -55,11 +55,14 @@ async def test_swapped_receiver_is_reported_once_and_state_kept(fake, client) ->
     before = snapshot()
     rx, receiver, log = await _watched(fake, client)
     state = receiver.state
-    rx.model, rx.channels = "ULXD4Q", 4
-    rx.drop()
-    await eventually(lambda: log.problems, 5, "problem reported")
-    attempts = rx.connections
-    await eventually(lambda: rx.connections >= attempts + 3, 5, "retries go on")
+    async with measure("swapped receiver: problem reported, retries go on") as budget:
+        rx.model, rx.channels = "ULXD4Q", 4
+        rx.drop()
+        await eventually(lambda: log.problems, 5, "problem reported")
+        attempts = rx.connections
+        await eventually(lambda: rx.connections >= attempts + 3, 5, "retries go on")
+    assert budget.max_lag < 0.5
+    assert budget.peak_bytes < 4 * 1024 * 1024
     (problem,) = log.problems
     assert isinstance(problem, ReceiverChangedError)
     assert (problem.old.model, problem.old.channel_count) == ("ULXD4D", 2)

@@ -19,7 +19,7 @@ from custom_components.micboard.devices import (
 )
 from custom_components.micboard.devices.shure import Timing
 
-from .conftest import FAST, assert_released, eventually, snapshot
+from .conftest import FAST, assert_released, eventually, measure, snapshot
 
 #: The probe would wait 5 s; failing at once must not take anywhere near that.
 PATIENT = Timing(connect_timeout=5, probe_timeout=5, settle_time=0.05, reconnect_min=0.05)
@@ -34,13 +34,11 @@ async def test_probe_of_a_closed_peer_fails_at_once(fake, client, mode: str, err
     rx = await fake()
     rx.mode = mode
     receiver = await client(rx.port, connect=False, timing=PATIENT)
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    with pytest.raises(error):
-        await receiver.connect()
-    elapsed = loop.time() - start
-    print(f"\n[faults] probe of a peer that closed ({mode}): failed in {elapsed * 1000:.0f} ms")
-    assert elapsed < 1.0
+    async with measure(f"probe of a peer that closed ({mode})") as budget:
+        with pytest.raises(error):
+            await receiver.connect()
+    assert budget.seconds < 1.0
+    assert budget.max_lag < 0.5
     await rx.stop()
     await assert_released(before)
 

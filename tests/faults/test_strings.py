@@ -18,7 +18,7 @@ from custom_components.micboard.devices.shure.decoder import Decoder
 from custom_components.micboard.devices.shure.discovery import parse_announcement
 from custom_components.micboard.devices.shure.framing import BracketParser
 
-from .conftest import eventually
+from .conftest import assert_released, eventually, measure, snapshot
 
 BIDI = "\u202e\u2066\u2067\u2068\u2069\u202a\u202b\u202c\u202d"
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
@@ -80,17 +80,20 @@ def test_channel_names_are_cleaned_and_cut_per_family(family: Family, width: int
 
 
 async def test_hostile_strings_over_tcp(fake, client) -> None:
+    resources = snapshot()
     rx = await fake("ULXD4D", 2)
     receiver = await client(rx.port)
     state = receiver.state
-    await rx.push(
-        "< REP 1 CHAN_NAME {Vox\x00\x1b[31m\u202eLONGER-THAN-8} >"
-        "< REP DEVICE_ID {Rack\x07\x1b[5m Left side of stage} >"
-        "< REP 2 TX_DEVICE_ID {\u200bBody\u2066pack 12345} >"
-        "< REP 2 TX_TYPE {\x1b[31mULXD2\x00} >"
-        "< REP 1 GROUP_CHAN {01,\x0002\u202e,,,,,,,,,,,,,,,,,} >".encode()
-    )
-    await eventually(lambda: state.channels[2].tx_name is not None)
+    async with measure("hostile strings over TCP") as budget:
+        await rx.push(
+            "< REP 1 CHAN_NAME {Vox\x00\x1b[31m\u202eLONGER-THAN-8} >"
+            "< REP DEVICE_ID {Rack\x07\x1b[5m Left side of stage} >"
+            "< REP 2 TX_DEVICE_ID {\u200bBody\u2066pack 12345} >"
+            "< REP 2 TX_TYPE {\x1b[31mULXD2\x00} >"
+            "< REP 1 GROUP_CHAN {01,\x0002\u202e,,,,,,,,,,,,,,,,,} >".encode()
+        )
+        await eventually(lambda: state.channels[2].tx_name is not None)
+    assert budget.max_lag < 0.5
     assert state.channels[1].name == "Vox" + "LONGE"
     assert state.device_id == "Rack Lef"
     assert state.channels[2].tx_name == "Bodypack"
@@ -100,6 +103,10 @@ async def test_hostile_strings_over_tcp(fake, client) -> None:
     for text in (state.channels[1].name, state.device_id, state.channels[2].tx_name):
         assert text is not None
         assert _is_clean(text)
+    assert receiver.connected
+    await receiver.disconnect()
+    await rx.stop()
+    await assert_released(resources)
 
 
 def test_announcement_text_is_cleaned_and_capped() -> None:

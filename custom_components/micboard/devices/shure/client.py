@@ -830,19 +830,23 @@ class ShureReceiver:
         self._meter_stopped = {
             number: loop.create_future() for number in range(1, info.channel_count + 1)
         }
-        confirmed = asyncio.gather(*self._meter_stopped.values())
-        waiting: set[asyncio.Future[Any]] = {confirmed}
-        if self._link_lost is not None:
-            waiting.add(self._link_lost)
+        lost = {self._link_lost} if self._link_lost is not None else set()
+        deadline = loop.time() + self.timing.goodbye_timeout
         try:
             self._send_meter_rate(0)
-            await asyncio.wait(
-                waiting, timeout=self.timing.goodbye_timeout, return_when=asyncio.FIRST_COMPLETED
-            )
+            waiting: set[asyncio.Future[Any]] = set(self._meter_stopped.values())
+            while waiting and not any(future.done() for future in lost):
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                await asyncio.wait(
+                    waiting | lost, timeout=remaining, return_when=asyncio.FIRST_COMPLETED
+                )
+                waiting = {future for future in waiting if not future.done()}
         finally:
-            if not confirmed.done():
-                confirmed.cancel()
             missing = [n for n, future in self._meter_stopped.items() if not future.done()]
+            for future in self._meter_stopped.values():
+                future.cancel()
             self._meter_stopped = {}
         if missing:
             _LOGGER.debug(
