@@ -217,6 +217,7 @@ class ShureReceiver:
         except BaseException:
             self._close_link()
             raise
+        self._report_problem(None)  # a problem left from an earlier session is over
         self._supervisor = asyncio.get_running_loop().create_task(
             self._supervise(), name=f"micboard {self.host}:{self.port}"
         )
