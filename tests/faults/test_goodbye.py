@@ -28,7 +28,7 @@ async def test_confirmations_are_awaited_before_closing(fake, client) -> None:
     assert rx.meter_rate == {1: 0, 2: 0, 3: 0, 4: 0}
     assert len(rx.confirmed_at) == 4
     assert max(rx.confirmed_at) <= rx.eof_at[-1]
-    assert 0.3 <= elapsed < FAST.goodbye_timeout + 0.5
+    assert 0.3 <= elapsed < FAST.goodbye_timeout + 1.0
     assert receiver.state.meter_rate_ms == 0
     await rx.stop()
     await assert_released(before)
@@ -44,7 +44,7 @@ async def test_silent_receiver_bounds_the_wait(fake, client) -> None:
     await receiver.disconnect()
     elapsed = loop.time() - start
     print(f"\n[faults] disconnect from a silent receiver: {elapsed * 1000:.0f} ms")
-    assert FAST.goodbye_timeout - 0.1 <= elapsed < FAST.goodbye_timeout + 0.5
+    assert FAST.goodbye_timeout - 0.1 <= elapsed < FAST.goodbye_timeout + 1.0
     assert "SET 1 METER_RATE 00000" in rx.received
 
 
@@ -54,7 +54,7 @@ async def test_no_metering_no_wait(fake, client) -> None:
     loop = asyncio.get_running_loop()
     start = loop.time()
     await receiver.disconnect()
-    assert loop.time() - start < 0.2
+    assert loop.time() - start < 0.5
     assert not any("METER_RATE" in text for text in rx.received)
 
 

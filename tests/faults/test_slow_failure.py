@@ -19,7 +19,7 @@ from custom_components.micboard.devices import (
 )
 from custom_components.micboard.devices.shure import Timing
 
-from .conftest import FAST, assert_released, eventually, measure, snapshot
+from .conftest import assert_released, eventually, measure, snapshot
 
 #: The probe would wait 5 s; failing at once must not take anywhere near that.
 PATIENT = Timing(connect_timeout=5, probe_timeout=5, settle_time=0.05, reconnect_min=0.05)
@@ -37,8 +37,8 @@ async def test_probe_of_a_closed_peer_fails_at_once(fake, client, mode: str, err
     async with measure(f"probe of a peer that closed ({mode})") as budget:
         with pytest.raises(error):
             await receiver.connect()
-    assert budget.seconds < 1.0
-    assert budget.max_lag < 0.5
+    assert budget.seconds < 2.5  # the probe timeout is 5 s
+    assert budget.max_lag < 1.0
     await rx.stop()
     await assert_released(before)
 
@@ -54,10 +54,10 @@ async def test_reconnects_to_a_closing_peer_are_quick(fake, client) -> None:
     loop = asyncio.get_running_loop()
     start = loop.time()
     attempts = rx.connections
-    await eventually(lambda: rx.connections >= attempts + 5, 3, "five reconnect attempts")
+    await eventually(lambda: rx.connections >= attempts + 5, 8, "five reconnect attempts")
     elapsed = loop.time() - start
     print(f"\n[faults] five reconnects to a closing peer: {elapsed * 1000:.0f} ms")
-    assert elapsed < 2.5  # each costs the back-off, not the 5 s probe timeout
+    assert elapsed < 4  # each costs the back-off, not the 5 s probe timeout
     rx.mode = "shure"
     await eventually(lambda: receiver.connected, 3)
 
@@ -71,12 +71,12 @@ async def test_udp_probe_of_a_closed_port_fails_at_once(client) -> None:
     start = loop.time()
     with pytest.raises(DeviceConnectionError):
         await receiver.connect()
-    assert loop.time() - start < 1.0
+    assert loop.time() - start < 2.5  # the probe timeout is 5 s
 
 
 async def test_link_loss_fails_a_pending_command_at_once(fake, client) -> None:
     rx = await fake()
-    receiver = await client(rx.port, timing=FAST)
+    receiver = await client(rx.port, timing=PATIENT)
     rx.silent = True  # the command stays unanswered until the link drops
     rx.mode = "ssh"  # and reconnects do not succeed meanwhile
     loop = asyncio.get_running_loop()
@@ -86,4 +86,4 @@ async def test_link_loss_fails_a_pending_command_at_once(fake, client) -> None:
     rx.drop()
     with pytest.raises(DeviceConnectionError):
         await command
-    assert loop.time() - start < 0.5
+    assert loop.time() - start < 2.5  # the command timeout is 3 s

@@ -93,7 +93,7 @@ async def test_hostile_strings_over_tcp(fake, client) -> None:
             "< REP 1 GROUP_CHAN {01,\x0002\u202e,,,,,,,,,,,,,,,,,} >".encode()
         )
         await eventually(lambda: state.channels[2].tx_name is not None)
-    assert budget.max_lag < 0.5
+    assert budget.max_lag < 1.0
     assert state.channels[1].name == "Vox" + "LONGE"
     assert state.device_id == "Rack Lef"
     assert state.channels[2].tx_name == "Bodypack"
