@@ -34,7 +34,7 @@ async def test_other_dialects_change_nothing_on_a_ulxd(fake, client) -> None:
     assert state.channels[1].tx_on is True
     async with measure("lines of other dialects, 200 times over") as budget:
         await rx.push(
-            1000 * b"< REP 1 LINK_STATUS 1 offline >< REP 1 LINK_STATUS 2 offline >"  # SLX-D+
+            200 * b"< REP 1 LINK_STATUS 1 offline >< REP 1 LINK_STATUS 2 offline >"  # SLX-D+
             b"< REP 99 METER_RATE 01000 >< REP 0 METER_RATE 01000 >"  # no such channel
             b"< REP 1 AUDIO_IN_LVL_L 2502970 >"  # PSM1000 meter
             b"< REP RF_BAND {G57} >< REP ENCRYPTION_MODE ON >< REP DEVICE_NAME {Evil} >"
