@@ -207,6 +207,10 @@ class FakeUhfr(asyncio.DatagramProtocol):
         self.peer: tuple[str, int] | None = None
         self.received: list[bytes] = []
         self.port = 0
+        #: Answer nothing (the client will declare the link dead).
+        self.silent = False
+        #: Answers to ``GET 2 CHAN_NAME`` still to lose, as a lossy network would.
+        self.lose_channel_2 = 0
 
     async def start(self) -> FakeUhfr:
         loop = asyncio.get_running_loop()
@@ -231,8 +235,13 @@ class FakeUhfr(asyncio.DatagramProtocol):
         assert isinstance(host, str)
         assert isinstance(port, int)
         self.peer = (host, port)
+        if self.silent:
+            return
         if match := re.fullmatch(rb"\* GET (\d) (CHAN_NAME|TX_BAT) \*", data):
             channel = int(match[1])
+            if channel == 2 and match[2] == b"CHAN_NAME" and self.lose_channel_2:
+                self.lose_channel_2 -= 1
+                return
             if channel <= self.channels:
                 value = b"CH_" + match[1] if match[2] == b"CHAN_NAME" else b"4"
                 self.send(b"* REPORT " + match[1] + b" " + match[2] + b" " + value + b" *")

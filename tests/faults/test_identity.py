@@ -16,6 +16,7 @@ import pytest
 
 from custom_components.micboard.devices import (
     DeviceError,
+    Family,
     NotAShureDeviceError,
     ReceiverChangedError,
     UnsupportedDeviceError,
@@ -158,3 +159,20 @@ async def test_problem_listener_can_unsubscribe_and_may_fail(fake, client) -> No
     await eventually(lambda: receiver.connected, 5)
     assert log.problems[-1] is None
     assert len(calls) == 1
+
+
+async def test_lost_datagram_does_not_make_a_ur4d_a_ur4s(uhfr, client) -> None:
+    rx = await uhfr(channels=2)
+    receiver = await client(rx.port, family=Family.UHFR)
+    assert receiver.info.model == "UR4D"
+    log = Log()
+    receiver.subscribe_problem(log.problem)
+    receiver.subscribe_connection(log.connection)
+    rx.silent = True  # the link is declared dead after FAST.dead_after
+    await eventually(lambda: log.events == [("connected", False)], 5)
+    rx.lose_channel_2 = 1  # the first answer for channel 2 is lost on the way
+    rx.silent = False
+    await eventually(lambda: receiver.connected, 5)
+    assert receiver.info.model == "UR4D"
+    assert log.problems == []
+    assert rx.lose_channel_2 == 0

@@ -520,6 +520,13 @@ class ShureReceiver:
             [("CHAN_NAME", 2), ("CHAN_NAME", 1)], crlf=False, verbs=_ANY_REPLY
         )
         assert replies is not None
+        if replies.get(("CHAN_NAME", 2)) is None and known is not None and known.channel_count > 1:
+            # Datagrams get lost: ask again before calling a UR4D a UR4S.
+            again = await self._probe(
+                [("CHAN_NAME", 2), ("CHAN_NAME", 1)], crlf=False, verbs=_ANY_REPLY
+            )
+            assert again is not None
+            replies.update(again)
         channels = 2 if replies.get(("CHAN_NAME", 2)) is not None else 1
         model = catalog.BY_CHANNELS[Family.UHFR][channels]
         return ReceiverInfo(
