@@ -33,6 +33,8 @@ class FakeReceiver:
         self.mode = "shure"
         #: Answer nothing at all (on connections already open too).
         self.silent = False
+        #: Answer ``GET MODEL`` (ULX-D's answer is disputed).
+        self.answer_model = True
         self.mac: str | None = None
         #: Seconds before a ``SET n METER_RATE`` is answered (and applied).
         self.meter_reply_delay = 0.0
@@ -164,7 +166,7 @@ class FakeReceiver:
             if body == "GET DEVICE_NAME":
                 return b"< REPORT DEVICE_NAME Monitors >\r\n"
             return b""
-        if body == "GET MODEL":
+        if body == "GET MODEL" and self.answer_model:
             return f"< REP MODEL {{{self.model:<32}}} >".encode() + self.after_model
         if body == "GET DEVICE_ID":
             return b"< REP DEVICE_ID {Rack    } >"

@@ -176,3 +176,13 @@ async def test_lost_datagram_does_not_make_a_ur4d_a_ur4s(uhfr, client) -> None:
     assert receiver.info.model == "UR4D"
     assert log.problems == []
     assert rx.lose_channel_2 == 0
+
+
+async def test_unanswered_model_on_reconnect_keeps_the_model(fake, client) -> None:
+    rx, receiver, log = await _watched(fake, client, "SLXD4D+", 2)
+    assert receiver.info.model == "SLXD4D+"
+    rx.answer_model = False
+    rx.drop()
+    await eventually(lambda: log.events == [("connected", False), ("connected", True)], 5)
+    assert receiver.info.model == "SLXD4D+"
+    assert log.problems == []

@@ -501,6 +501,10 @@ class ShureReceiver:
             names = catalog.BY_CHANNELS[family]
             channels = min((n for n in names if n >= channels), default=max(names))
             model = names[channels]
+            if known is not None and (known.family, known.channel_count) == (family, channels):
+                # No MODEL answer this time: nothing says it is another model
+                # (an SLX-D+ would otherwise lose its "+").
+                model = known.model
         if known is not None and known.model != model:
             _LOGGER.warning(
                 "%s:%s now reports model %s (was %s)", self.host, self.port, model, known.model
