@@ -35,6 +35,8 @@ class FakeReceiver:
         self.silent = False
         #: Answer ``GET MODEL`` (ULX-D's answer is disputed).
         self.answer_model = True
+        #: Commands left unanswered (a receiver still booting, say).
+        self.ignore: set[str] = set()
         self.mac: str | None = None
         #: Seconds before a ``SET n METER_RATE`` is answered (and applied).
         self.meter_reply_delay = 0.0
@@ -111,7 +113,7 @@ class FakeReceiver:
                     position = match.end()
                     body = match.group(1).decode("latin-1").strip()
                     self.received.append(body)
-                    if mode != "ssh" and not self.silent:
+                    if mode != "ssh" and not self.silent and body not in self.ignore:
                         self._answer(body, writer, lambda: closed)
                 buffer = buffer[position:]
         closed = True

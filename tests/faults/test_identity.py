@@ -186,3 +186,17 @@ async def test_unanswered_model_on_reconnect_keeps_the_model(fake, client) -> No
     await eventually(lambda: log.events == [("connected", False), ("connected", True)], 5)
     assert receiver.info.model == "SLXD4D+"
     assert log.problems == []
+
+
+async def test_partial_answers_on_reconnect_are_not_another_model(fake, client) -> None:
+    rx, receiver, log = await _watched(fake, client, "ULXD4D", 2)
+    rx.answer_model = False
+    rx.ignore = {"GET 1 CHAN_NAME", "GET 2 CHAN_NAME"}  # half-booted: names unanswered
+    rx.drop()
+    await eventually(lambda: rx.connections >= 3, 8, "a few attempts")
+    assert log.problems == []
+    assert not receiver.connected
+    rx.ignore = set()
+    await eventually(lambda: receiver.connected, 8)
+    assert receiver.info.model == "ULXD4D"
+    assert log.problems == []

@@ -484,6 +484,11 @@ class ShureReceiver:
             plus = "+" in reported[len(spec.model) :][:2]
             model = spec.model + ("+" if plus else "")
         else:
+            if known is not None and replies.get(probes[-1]) is None:
+                # The fence went unanswered: the channel count read from the
+                # replies may be short, which must not pass for another model.
+                self._close_link()
+                raise DeviceNotRespondingError(f"{self.host}:{self.port} answered only in part")
             channels = max((n for n in (1, 2, 3, 4) if ("CHAN_NAME", n) in answered), default=0)
             if known is not None:
                 family = known.family
