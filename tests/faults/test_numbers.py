@@ -173,3 +173,19 @@ async def test_discovery_callback_failure_does_not_escape() -> None:
     protocol.datagram_received(_reply(), ("127.0.0.1", 8427))
     protocol.datagram_received(b"\x02\x07" + b"\xff" * 40, ("127.0.0.1", 8427))
     await asyncio.sleep(0)
+
+
+async def test_a_failing_connection_listener_does_not_stop_reconnecting(fake, client) -> None:
+    rx = await fake()
+    receiver = await client(rx.port)
+    heard: list[bool] = []
+
+    def broken(connected: bool) -> None:
+        raise RuntimeError("listener bug")
+
+    receiver.subscribe_connection(broken)
+    receiver.subscribe_connection(heard.append)
+    rx.drop()
+    await eventually(lambda: heard == [False, True], 5, "reconnect despite the failing listener")
+    rx.drop()
+    await eventually(lambda: heard == [False, True, False, True], 5, "and again")

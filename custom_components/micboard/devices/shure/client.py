@@ -924,7 +924,10 @@ class ShureReceiver:
 
     def _notify_connection(self, connected: bool) -> None:
         for listener in tuple(self._connection_listeners):
-            listener(connected)
+            try:
+                listener(connected)
+            except Exception:
+                _LOGGER.exception("A connection listener of %s:%s failed", self.host, self.port)
 
     def _report_problem(self, err: DeviceError | None) -> None:
         """Tell problem listeners about a new lasting problem, or that it is over."""

@@ -6,7 +6,9 @@ carry right-padded free text that may itself contain ``<`` or ``>``, and
 garbage may appear between messages.  UHF-R sends ``* … *`` datagrams.
 
 Nothing here raises on device input: what cannot be framed is counted and
-skipped.
+skipped.  The cost is linear in the bytes received (a scan position is kept,
+nothing is searched again from the start) and every message, datagram and
+buffer is bounded.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 import re
 
-#: Longest message kept while waiting for its ``>``; longer input is garbage.
+#: Longest message, delimiters included, however it arrives; longer input is garbage.
 MAX_MESSAGE = 1024
 #: Longest braced text (the widest field is 32 characters plus padding).
 MAX_BRACE = 128
