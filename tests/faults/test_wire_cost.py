@@ -118,7 +118,7 @@ async def test_run_of_open_brackets_over_tcp_keeps_the_link(fake, client) -> Non
         await rx.push(b">" + VALID)
         await eventually(lambda: receiver.state.channels[1].battery_bars == 3, 10)
     assert budget.seconds < 10
-    assert budget.max_lag < 1.0
+    assert budget.max_lag < 2.0
     assert budget.peak_bytes < 2 * 1024 * 1024
     assert receiver.connected
     assert events == []
@@ -134,7 +134,7 @@ async def test_huge_single_read_keeps_the_link(fake, client) -> None:
     async with measure("1 MB message in one write, then a valid one") as budget:
         await rx.push(b"< REP 1 CHAN_NAME {" + b"x" * (1 << 20) + b"} >" + VALID)
         await eventually(lambda: receiver.state.channels[1].battery_bars == 3, 5)
-    assert budget.max_lag < 1.0
+    assert budget.max_lag < 2.0
     assert receiver.state.channels[1].name == "Mic 1"
     assert receiver.connected
 
@@ -151,7 +151,7 @@ async def test_flood_while_identifying_is_bounded(fake, client) -> None:
         await receiver.connect()
     assert len(receiver._early) == 0
     assert budget.peak_bytes < 16 * 1024 * 1024
-    assert budget.max_lag < 2
+    assert budget.max_lag < 3.0
     assert client_module.MAX_EARLY_MESSAGES <= 4096
     assert receiver.state.channels[1].battery_bars == 4  # the dump came after the flood
     assert receiver.connected
