@@ -106,7 +106,10 @@ async def _listener(found: list[Announcement]) -> DiscoveryListener:
     return listener
 
 
-async def test_listener_reports_each_receiver_once() -> None:
+async def test_listener_reports_each_receiver_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Both simulated receivers announce from 127.0.0.1: lift the per-address
+    # rate limit (tested in tests/faults) to see the per-receiver logic.
+    monkeypatch.setattr(discovery, "CALLBACK_INTERVAL", 0.0)
     found: list[Announcement] = []
     listener = await _listener(found)
     first = create_receiver("ULXD4Q", mac="00:0E:DD:AA:BB:01", device_id="Rack A")
@@ -139,6 +142,7 @@ async def test_listener_reports_each_receiver_once() -> None:
 
 async def test_listener_reports_again_after_silence(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(discovery, "FORGET_AFTER", 0.2)
+    monkeypatch.setattr(discovery, "CALLBACK_INTERVAL", 0.1)
     found: list[Announcement] = []
     listener = await _listener(found)
     rx = create_receiver("AD4D")

@@ -11,6 +11,7 @@ from .exceptions import (
     DeviceNotRespondingError,
     NotAShureDeviceError,
     ProtocolError,
+    ReceiverChangedError,
     UnsupportedDeviceError,
 )
 from .models import ChannelState, Family, ReceiverInfo, ReceiverState, Update
@@ -23,6 +24,7 @@ __all__ = [
     "Family",
     "NotAShureDeviceError",
     "ProtocolError",
+    "ReceiverChangedError",
     "ReceiverInfo",
     "ReceiverState",
     "UnsupportedDeviceError",

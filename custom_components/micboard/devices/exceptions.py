@@ -1,5 +1,12 @@
 """Exceptions raised by the device library."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import ReceiverInfo
+
 
 class DeviceError(Exception):
     """Base class for every error the library raises."""
@@ -32,3 +39,24 @@ class UnsupportedDeviceError(DeviceError):
 
 class ProtocolError(DeviceError):
     """A message that cannot be understood, or a ``< REP ERR >`` to a command."""
+
+
+class ReceiverChangedError(DeviceError):
+    """What answers at the receiver's address is not the receiver it was.
+
+    Raised (and reported to problem listeners) when a reconnect identifies
+    a different model or channel count, or a different MAC address when
+    both are known.  ``old`` is the receiver the client was connected to,
+    ``new`` what answers now.
+    """
+
+    def __init__(self, old: ReceiverInfo, new: ReceiverInfo) -> None:
+        """Remember both identities."""
+        super().__init__(f"{old.host}:{old.port} was {_describe(old)} and is now {_describe(new)}")
+        self.old = old
+        self.new = new
+
+
+def _describe(info: ReceiverInfo) -> str:
+    mac = f", {info.mac}" if info.mac else ""
+    return f"{info.model} ({info.channel_count} channels{mac})"

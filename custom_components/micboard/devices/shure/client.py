@@ -4,6 +4,13 @@ One connection per receiver: identify the model, ask for everything once,
 then live on the receiver's unsolicited ``REP`` (and ``SAMPLE``) messages.
 A keep-alive notices a dead link, and the client reconnects by itself with
 capped exponential back-off until :meth:`ShureReceiver.disconnect`.
+
+A reconnect must find the same receiver: when something else answers (a
+different model or channel count, another MAC address, something that is
+not a Shure receiver or a model this library does not support), the client
+keeps the state it had, stays disconnected, tells its problem listeners and
+keeps trying.  Nothing a device sends can raise out of the protocol
+callbacks: a listener or decoder failure is logged once per connection.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 import logging
 import random
+from typing import Any
 
 from ..exceptions import (
     DeviceConnectionError,
@@ -23,12 +31,13 @@ from ..exceptions import (
     DeviceNotRespondingError,
     NotAShureDeviceError,
     ProtocolError,
+    ReceiverChangedError,
     UnsupportedDeviceError,
 )
 from ..models import Family, ReceiverInfo, ReceiverState, Update
 from ..net import mac_from_arp
-from . import catalog
-from .decoder import Decoder
+from . import catalog, convert
+from .decoder import REPORT_VERB, Decoder
 from .framing import Message
 from .transport import Link, UdpLink, open_tcp, open_udp
 
@@ -40,6 +49,13 @@ MIN_METER_RATE_MS = 1000
 MAX_METER_RATE_MS = 65535
 MAX_NAME_LENGTH = 8
 _FORBIDDEN_NAME_CHARS = frozenset("{}<>*")
+#: Messages kept while the receiver is being identified (more are dropped).
+MAX_EARLY_MESSAGES = 2048
+#: Widest model string kept from a ``MODEL`` answer (SLX-D: 32).
+MAX_MODEL_LENGTH = 32
+_ANY_REPLY = frozenset({"REP", "REPORT"})
+#: Reconnect failures that will not go away by retrying alone.
+PERMANENT_PROBLEMS = (ReceiverChangedError, NotAShureDeviceError, UnsupportedDeviceError)
 
 
 class Capability(StrEnum):
@@ -95,6 +111,8 @@ class Timing:
     full_refresh_interval: float = 600.0
     reconnect_min: float = 1.0
     reconnect_max: float = 30.0
+    #: On disconnect, how long to wait for the receiver to confirm metering stopped.
+    goodbye_timeout: float = 1.0
 
 
 #: Timing used when a client is given none (tests may swap it for a faster one).
@@ -130,19 +148,29 @@ class ShureReceiver:
         self._meter_rate_ms = meter_rate_ms
         self.timing = timing or DEFAULT_TIMING
         self._link: Link | None = None
+        #: Incremented per link, so callbacks of a closed link are ignored.
+        self._generation = 0
+        self._link_lost: asyncio.Future[None] | None = None
         self._state: ReceiverState | None = None
         self._decoder: Decoder | None = None
         self._expect: deque[_Expectation] = deque()
         self._early: list[Message] = []
+        self._identifying = False
+        self._reply_verbs = _ANY_REPLY
         self._replied_reports = False
+        self._replied_rep = False
         self._lost = asyncio.Event()
         self._last_rx = 0.0
         self._last_rep = 0.0
         self._supervisor: asyncio.Task[None] | None = None
         self._closing = False
         self._warned_malformed = False
+        self._warned_failure = False
+        self._meter_stopped: dict[int, asyncio.Future[None]] = {}
+        self._problem: tuple[object, ...] | None = None
         self._listeners: list[Callable[[Update], None]] = []
         self._connection_listeners: list[Callable[[bool], None]] = []
+        self._problem_listeners: list[Callable[[DeviceError | None], None]] = []
         self._queues: list[asyncio.Queue[Update]] = []
 
     # --- public API ------------------------------------------------------
@@ -189,22 +217,34 @@ class ShureReceiver:
         except BaseException:
             self._close_link()
             raise
+        self._report_problem(None)  # a problem left from an earlier session is over
         self._supervisor = asyncio.get_running_loop().create_task(
             self._supervise(), name=f"micboard {self.host}:{self.port}"
         )
         return info
 
     async def disconnect(self) -> None:
-        """Stop metering if this client started it, close, stop reconnecting."""
+        """Stop metering if this client started it, close, stop reconnecting.
+
+        When this client set a metering rate, the receiver is asked to stop
+        and each channel's confirmation is awaited (at most
+        ``Timing.goodbye_timeout``) before the socket closes: a receiver
+        that drops commands whose reply it cannot deliver would otherwise
+        keep metering into nothing.
+        """
         self._closing = True
         if self._supervisor is not None:
             self._supervisor.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._supervisor
             self._supervisor = None
-        if self._link is not None and self._meter_rate_ms and self._state is not None:
-            self._send_meter_rate(0)
-            await asyncio.sleep(0)
+        if (
+            self._link is not None
+            and self._meter_rate_ms
+            and self._state is not None
+            and self._state.connected
+        ):
+            await self._stop_metering()
         self._close_link()
         self._fail_expectations(DeviceConnectionError("disconnected"))
         if self._state is not None and self._state.connected:
@@ -212,7 +252,11 @@ class ShureReceiver:
             self._notify_connection(False)
 
     def subscribe(self, callback: Callable[[Update], None]) -> Callable[[], None]:
-        """Call ``callback`` for every change; returns an unsubscribe function."""
+        """Call ``callback`` for every change; returns an unsubscribe function.
+
+        Changes are delivered once per received segment (or datagram): all
+        the changes to one channel in it arrive as one :class:`Update`.
+        """
         self._listeners.append(callback)
         return lambda: self._listeners.remove(callback) if callback in self._listeners else None
 
@@ -222,6 +266,25 @@ class ShureReceiver:
         return lambda: (
             self._connection_listeners.remove(callback)
             if callback in self._connection_listeners
+            else None
+        )
+
+    def subscribe_problem(
+        self, callback: Callable[[DeviceError | None], None]
+    ) -> Callable[[], None]:
+        """Call ``callback(error)`` when reconnecting fails for a lasting reason.
+
+        The error is a :class:`ReceiverChangedError`,
+        :class:`NotAShureDeviceError` or :class:`UnsupportedDeviceError`;
+        each distinct problem is reported once, not on every retry (the
+        client keeps retrying with capped back-off).  ``callback(None)``
+        follows when a later reconnect succeeds normally, before the
+        connection listeners hear ``True``.  Returns an unsubscribe function.
+        """
+        self._problem_listeners.append(callback)
+        return lambda: (
+            self._problem_listeners.remove(callback)
+            if callback in self._problem_listeners
             else None
         )
 
@@ -290,55 +353,95 @@ class ShureReceiver:
     # --- connection ------------------------------------------------------
 
     async def _establish(self, known: ReceiverInfo | None) -> ReceiverInfo:
+        """Connect and identify; with ``known``, require the same receiver."""
         family = known.family if known else self._family_hint
         self._lost.clear()
         self._early.clear()
-        self._replied_reports = False
-        self._warned_malformed = False
-        if family is Family.UHFR:
-            await self._open_udp()
-            info = await self._identify_udp(known)
-        else:
-            try:
-                self._link = await open_tcp(
-                    self.host,
-                    self.port,
-                    self.timing.connect_timeout,
-                    self._on_messages,
-                    self._on_lost,
-                )
-            except DeviceConnectionError:
-                if family is not None:
-                    raise
-                # UHF-R listens on UDP only: try that before giving up.
-                await self._open_udp()
-                try:
-                    info = await self._identify_udp(None)
-                except DeviceError:
+        self._replied_reports = self._replied_rep = False
+        self._warned_malformed = self._warned_failure = False
+        self._identifying = True
+        try:
+            info = await self._open_and_identify(family, known)
+            mac = await mac_from_arp(self.host)
+            if known is not None:
+                info.mac = mac or known.mac
+                if (
+                    info.model != known.model
+                    or info.channel_count != known.channel_count
+                    or (mac is not None and known.mac is not None and mac != known.mac)
+                ):
+                    info.mac = mac
                     self._close_link()
-                    raise DeviceConnectionError(
-                        f"cannot connect to {self.host}:{self.port}"
-                    ) from None
+                    raise ReceiverChangedError(known, info)
             else:
-                info = await self._identify_tcp(known)
-        if info.mac is None:
-            info.mac = await mac_from_arp(self.host) or self._mac_hint
-        if self._state is None or self._state.info.model != info.model:
-            self._state = ReceiverState(info)
-            for number in range(1, info.channel_count + 1):
-                self._state.channel(number)
-            self._decoder = Decoder(self._state)
+                info.mac = mac or self._mac_hint
+            if (
+                self._state is None
+                or self._state.info.model != info.model
+                or self._state.info.channel_count != info.channel_count
+            ):
+                self._state = ReceiverState(info)
+                for number in range(1, info.channel_count + 1):
+                    self._state.channel(number)
+                self._decoder = Decoder(self._state)
+            self._reply_verbs = frozenset({REPORT_VERB[info.family]})
+        finally:
+            self._identifying = False
         early, self._early = self._early, []
-        for message in early:
-            self._dispatch(message)
+        self._deliver(self._apply_all(early))
         await self._request_state()
+        if self._lost.is_set():
+            raise DeviceConnectionError(f"{self.host}:{self.port} closed the connection")
         if self._meter_rate_ms:
             self._send_meter_rate(self._meter_rate_ms)
         self._state.connected = True
         return self._state.info
 
+    async def _open_and_identify(
+        self, family: Family | None, known: ReceiverInfo | None
+    ) -> ReceiverInfo:
+        if family is Family.UHFR:
+            await self._open_udp()
+            return await self._identify_udp(known)
+        try:
+            self._link = await open_tcp(
+                self.host,
+                self.port,
+                self.timing.connect_timeout,
+                *self._callbacks(),
+            )
+        except DeviceConnectionError:
+            if family is not None:
+                raise
+            # UHF-R listens on UDP only: try that before giving up.
+            await self._open_udp()
+            try:
+                return await self._identify_udp(None)
+            except DeviceError:
+                self._close_link()
+                raise DeviceConnectionError(f"cannot connect to {self.host}:{self.port}") from None
+        return await self._identify_tcp(known)
+
+    def _callbacks(
+        self,
+    ) -> tuple[Callable[[list[Message]], None], Callable[[Exception | None], None]]:
+        """Callbacks for a new link; those of earlier links stop counting."""
+        self._generation += 1
+        generation = self._generation
+        self._link_lost = asyncio.get_running_loop().create_future()
+
+        def on_messages(messages: list[Message]) -> None:
+            if generation == self._generation:
+                self._on_messages(messages)
+
+        def on_lost(exc: Exception | None) -> None:
+            if generation == self._generation:
+                self._on_lost(exc)
+
+        return on_messages, on_lost
+
     async def _open_udp(self) -> None:
-        self._link = await open_udp(self.host, self.port, self._on_messages, self._on_lost)
+        self._link = await open_udp(self.host, self.port, *self._callbacks())
 
     async def _identify_tcp(self, known: ReceiverInfo | None) -> ReceiverInfo:
         probes: list[tuple[str, int | None]] = [
@@ -356,21 +459,36 @@ class ShureReceiver:
             ("CHAN_NAME", 4),
             ("CHAN_NAME", 1),
         ]
-        replies = await self._probe(probes, crlf=True)
+        # On reconnect the known family's dialect decides: a stray line of
+        # the other one (REPORT from a ULX-D) neither answers nor identifies.
+        verbs = frozenset({REPORT_VERB[known.family]}) if known is not None else _ANY_REPLY
+        replies = await self._probe(probes, crlf=True, verbs=verbs)
+        if replies is None:
+            # Only the other dialect answered: identify what it is afresh.
+            assert known is not None
+            self._replied_reports = self._replied_rep = False
+            return await self._identify_tcp(None)
         answered = {key for key, reply in replies.items() if reply is not None}
-        if self._replied_reports:
+        if (self._replied_reports and known is None) or (
+            known is not None and known.family is Family.PSM1000
+        ):
             family, model, channels = Family.PSM1000, "P10T", 2
         elif (reply := replies.get(("MODEL", None))) is not None and (
             reported := " ".join(reply.args).strip()
         ):
             spec = catalog.lookup(reported)
             if spec is None:
-                raise UnsupportedDeviceError(reported)
+                raise UnsupportedDeviceError(convert.text(reported, MAX_MODEL_LENGTH) or "unknown")
             family, channels = spec.family, spec.channels
             # Keep the "+" of SLX-D+ models; drop band suffixes such as "-A".
             plus = "+" in reported[len(spec.model) :][:2]
             model = spec.model + ("+" if plus else "")
         else:
+            if known is not None and replies.get(probes[-1]) is None:
+                # The fence went unanswered: the channel count read from the
+                # replies may be short, which must not pass for another model.
+                self._close_link()
+                raise DeviceNotRespondingError(f"{self.host}:{self.port} answered only in part")
             channels = max((n for n in (1, 2, 3, 4) if ("CHAN_NAME", n) in answered), default=0)
             if known is not None:
                 family = known.family
@@ -388,6 +506,10 @@ class ShureReceiver:
             names = catalog.BY_CHANNELS[family]
             channels = min((n for n in names if n >= channels), default=max(names))
             model = names[channels]
+            if known is not None and (known.family, known.channel_count) == (family, channels):
+                # No MODEL answer this time: nothing says it is another model
+                # (an SLX-D+ would otherwise lose its "+").
+                model = known.model
         if known is not None and known.model != model:
             _LOGGER.warning(
                 "%s:%s now reports model %s (was %s)", self.host, self.port, model, known.model
@@ -399,12 +521,21 @@ class ShureReceiver:
             channel_count=channels,
             host=self.host,
             port=self.port,
-            mac=known.mac if known else None,
-            firmware=" ".join(firmware.args).strip() or None if firmware else None,
+            firmware=convert.text(" ".join(firmware.args), 32) if firmware else None,
         )
 
     async def _identify_udp(self, known: ReceiverInfo | None) -> ReceiverInfo:
-        replies = await self._probe([("CHAN_NAME", 2), ("CHAN_NAME", 1)], crlf=False)
+        replies = await self._probe(
+            [("CHAN_NAME", 2), ("CHAN_NAME", 1)], crlf=False, verbs=_ANY_REPLY
+        )
+        assert replies is not None
+        if replies.get(("CHAN_NAME", 2)) is None and known is not None and known.channel_count > 1:
+            # Datagrams get lost: ask again before calling a UR4D a UR4S.
+            again = await self._probe(
+                [("CHAN_NAME", 2), ("CHAN_NAME", 1)], crlf=False, verbs=_ANY_REPLY
+            )
+            assert again is not None
+            replies.update(again)
         channels = 2 if replies.get(("CHAN_NAME", 2)) is not None else 1
         model = catalog.BY_CHANNELS[Family.UHFR][channels]
         return ReceiverInfo(
@@ -413,26 +544,29 @@ class ShureReceiver:
             channel_count=channels,
             host=self.host,
             port=self.port,
-            mac=known.mac if known else None,
         )
 
     async def _probe(
-        self, probes: list[tuple[str, int | None]], *, crlf: bool
-    ) -> dict[tuple[str, int | None], Message | None]:
-        """Send GETs; the last one fences the others (replies come in order)."""
+        self, probes: list[tuple[str, int | None]], *, crlf: bool, verbs: frozenset[str]
+    ) -> dict[tuple[str, int | None], Message | None] | None:
+        """Send GETs; the last one fences the others (replies come in order).
+
+        Waits until the fence is answered, the link is lost or the probe
+        times out, whichever comes first.  Returns ``None`` when only
+        replies in a dialect other than ``verbs`` came back.
+        """
         link = self._require_link()
+        self._reply_verbs = verbs
         expectations = [self._expect_reply(param, index) for param, index in probes]
         udp = isinstance(link, UdpLink)
         for param, index in probes:
             self._send_get(param, index, crlf=crlf, udp=udp)
-        try:
-            await asyncio.wait_for(
-                asyncio.shield(expectations[-1].future), self.timing.probe_timeout
-            )
-        except TimeoutError:
-            pass
-        except ProtocolError:
-            pass
+        waiting: set[asyncio.Future[Any]] = {expectations[-1].future}
+        if self._link_lost is not None:
+            waiting.add(self._link_lost)
+        await asyncio.wait(
+            waiting, timeout=self.timing.probe_timeout, return_when=asyncio.FIRST_COMPLETED
+        )
         results: dict[tuple[str, int | None], Message | None] = {}
         for (param, index), expectation in zip(probes, expectations, strict=True):
             future = expectation.future
@@ -443,12 +577,24 @@ class ShureReceiver:
                 if not future.done():
                     future.cancel()
         self._expect.clear()
-        if not any(results.values()) and not self._replied_reports:
-            received = link.received_bytes
-            self._close_link()
-            if received:
-                raise NotAShureDeviceError(f"{self.host}:{self.port} does not speak Shure commands")
-            raise DeviceNotRespondingError(f"{self.host}:{self.port} answered nothing")
+        if not any(results.values()):
+            other_dialect = (self._replied_reports and "REPORT" not in verbs) or (
+                self._replied_rep and "REP" not in verbs
+            )
+            if other_dialect:
+                return None
+            # A P10T may answer (REPORT) nothing that was asked by name.
+            if not (self._replied_reports and "REPORT" in verbs and "REP" in verbs):
+                received = link.received_bytes
+                lost = self._lost.is_set()
+                self._close_link()
+                if received:
+                    raise NotAShureDeviceError(
+                        f"{self.host}:{self.port} does not speak Shure commands"
+                    )
+                if lost:
+                    raise DeviceConnectionError(f"{self.host}:{self.port} closed the connection")
+                raise DeviceNotRespondingError(f"{self.host}:{self.port} answered nothing")
         return results
 
     async def _request_state(self) -> None:
@@ -473,14 +619,14 @@ class ShureReceiver:
                 self._send_get(param, number, crlf=not udp, udp=udp)
 
     async def _settle(self) -> None:
-        """Wait until the receiver has stopped reporting (or a cap)."""
+        """Wait until the receiver has stopped reporting (or a cap, or link loss)."""
         loop = asyncio.get_running_loop()
         start = loop.time()
         timing = self.timing
         while True:
             await asyncio.sleep(timing.settle_time / 3)
             now = loop.time()
-            if now - start >= timing.settle_max:
+            if self._lost.is_set() or now - start >= timing.settle_max:
                 return
             if self._last_rep > start and now - self._last_rep >= timing.settle_time:
                 return
@@ -503,13 +649,17 @@ class ShureReceiver:
                 await asyncio.sleep(delay * random.uniform(0.8, 1.2))
                 try:
                     await self._establish(state.info)
+                except PERMANENT_PROBLEMS as err:
+                    self._close_link()
+                    self._report_problem(err)
                 except DeviceError as err:
                     _LOGGER.debug("Reconnect to %s:%s failed: %s", self.host, self.port, err)
                     self._close_link()
-                    delay = min(delay * 2, self.timing.reconnect_max)
-                    continue
-                break
+                else:
+                    break
+                delay = min(delay * 2, self.timing.reconnect_max)
             _LOGGER.debug("Reconnected to %s at %s:%s", state.info.model, self.host, self.port)
+            self._report_problem(None)
             self._notify_connection(True)
 
     async def _watch_link(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -547,39 +697,79 @@ class ShureReceiver:
     # --- receiving -------------------------------------------------------
 
     def _on_messages(self, messages: list[Message]) -> None:
+        """Handle one segment's (or datagram's) messages; never raises."""
+        try:
+            self._receive(messages)
+        except Exception:
+            self._log_failure("Ignoring a failure while handling data from %s:%s")
+
+    def _receive(self, messages: list[Message]) -> None:
         loop_time = asyncio.get_running_loop().time()
         self._last_rx = loop_time
+        applicable: list[Message] = []
         for message in messages:
             verb = message.verb
-            if verb in {"REP", "REPORT"}:
-                self._last_rep = loop_time
+            if verb in _ANY_REPLY:
                 if verb == "REPORT":
                     self._replied_reports = True
+                else:
+                    self._replied_rep = True
+                if verb not in self._reply_verbs:
+                    continue  # another family's dialect: no answer, no change
+                self._last_rep = loop_time
                 if self._expect:
                     self._match(message)
                 if message.is_error:
                     continue
+                if self._meter_stopped and message.param == "METER_RATE":
+                    self._confirm_meter_stopped(message)
             elif verb != "SAMPLE":
                 continue
-            if self._decoder is None:
-                self._early.append(message)
-            else:
-                self._dispatch(message)
+            applicable.append(message)
+        if self._decoder is None or self._identifying:
+            room = MAX_EARLY_MESSAGES - len(self._early)
+            self._early.extend(applicable[: max(0, room)])
+        else:
+            self._deliver(self._apply_all(applicable))
         link = self._link
         if link is not None and link.malformed and not self._warned_malformed:
             self._warned_malformed = True
             _LOGGER.warning("Ignoring malformed data from %s:%s", self.host, self.port)
 
-    def _dispatch(self, message: Message) -> None:
-        assert self._decoder is not None
-        update = self._decoder.apply(message)
-        if update is None:
-            return
-        for listener in tuple(self._listeners):
-            listener(update)
-        for queue in self._queues:
-            with contextlib.suppress(asyncio.QueueFull):
-                queue.put_nowait(update)
+    def _apply_all(self, messages: list[Message]) -> dict[int | None, set[str]]:
+        """Apply messages; the changed fields per channel, in order of first change."""
+        changes: dict[int | None, set[str]] = {}
+        decoder = self._decoder
+        if decoder is None:
+            return changes
+        for message in messages:
+            try:
+                update = decoder.apply(message)
+            except Exception:
+                self._log_failure("Ignoring a message %s:%s sent that could not be applied")
+                continue
+            if update is not None:
+                changes.setdefault(update.channel, set()).update(update.fields)
+        return changes
+
+    def _deliver(self, changes: dict[int | None, set[str]]) -> None:
+        """Tell listeners: one :class:`Update` per channel (and one receiver-wide)."""
+        for channel, fields in changes.items():
+            update = Update(channel, frozenset(fields))
+            for listener in tuple(self._listeners):
+                try:
+                    listener(update)
+                except Exception:
+                    self._log_failure("A listener of %s:%s failed")
+            for queue in self._queues:
+                with contextlib.suppress(asyncio.QueueFull):
+                    queue.put_nowait(update)
+
+    def _log_failure(self, message: str) -> None:
+        """Log an unexpected failure once per connection (with its traceback)."""
+        if not self._warned_failure:
+            self._warned_failure = True
+            _LOGGER.exception(message, self.host, self.port)
 
     def _match(self, message: Message) -> None:
         expect = self._expect
@@ -610,6 +800,9 @@ class ShureReceiver:
 
     def _on_lost(self, exc: Exception | None) -> None:
         self._lost.set()
+        if self._link_lost is not None and not self._link_lost.done():
+            self._link_lost.set_result(None)
+        self._fail_expectations(DeviceConnectionError(f"{self.host}:{self.port} link lost"))
 
     # --- sending ---------------------------------------------------------
 
@@ -642,6 +835,50 @@ class ShureReceiver:
             else:
                 self._send(f"SET {number} METER_RATE {rate_ms:05d}")
 
+    async def _stop_metering(self) -> None:
+        """Ask every channel to stop metering and wait (bounded) for each to confirm."""
+        info = self.info
+        if info.family is Family.UHFR:
+            # UHF-R does not answer METER: send and let the datagrams go.
+            self._send_meter_rate(0)
+            await asyncio.sleep(0)
+            return
+        loop = asyncio.get_running_loop()
+        self._meter_stopped = {
+            number: loop.create_future() for number in range(1, info.channel_count + 1)
+        }
+        lost = {self._link_lost} if self._link_lost is not None else set()
+        deadline = loop.time() + self.timing.goodbye_timeout
+        try:
+            self._send_meter_rate(0)
+            waiting: set[asyncio.Future[Any]] = set(self._meter_stopped.values())
+            while waiting and not any(future.done() for future in lost):
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                await asyncio.wait(
+                    waiting | lost, timeout=remaining, return_when=asyncio.FIRST_COMPLETED
+                )
+                waiting = {future for future in waiting if not future.done()}
+        finally:
+            missing = [n for n, future in self._meter_stopped.items() if not future.done()]
+            for future in self._meter_stopped.values():
+                future.cancel()
+            self._meter_stopped = {}
+        if missing:
+            _LOGGER.debug(
+                "%s:%s did not confirm metering stopped on channel(s) %s",
+                self.host,
+                self.port,
+                missing,
+            )
+
+    def _confirm_meter_stopped(self, message: Message) -> None:
+        if message.index is None or (future := self._meter_stopped.get(message.index)) is None:
+            return
+        if convert.number(message.args[0] if message.args else "") == 0 and not future.done():
+            future.set_result(None)
+
     def _expect_reply(self, param: str, index: int | None) -> _Expectation:
         future: asyncio.Future[Message | None] = asyncio.get_running_loop().create_future()
         expectation = _Expectation(param, index, future)
@@ -671,6 +908,7 @@ class ShureReceiver:
 
     def _close_link(self) -> None:
         if self._link is not None:
+            self._generation += 1  # whatever the closed link still says is ignored
             self._link.close()
             self._link = None
 
@@ -686,7 +924,32 @@ class ShureReceiver:
 
     def _notify_connection(self, connected: bool) -> None:
         for listener in tuple(self._connection_listeners):
-            listener(connected)
+            try:
+                listener(connected)
+            except Exception:
+                _LOGGER.exception("A connection listener of %s:%s failed", self.host, self.port)
+
+    def _report_problem(self, err: DeviceError | None) -> None:
+        """Tell problem listeners about a new lasting problem, or that it is over."""
+        key = None if err is None else _problem_key(err)
+        if key == self._problem:
+            return
+        self._problem = key
+        if err is not None:
+            _LOGGER.warning("Reconnecting to %s:%s: %s", self.host, self.port, err)
+        for listener in tuple(self._problem_listeners):
+            try:
+                listener(err)
+            except Exception:
+                _LOGGER.exception("A problem listener of %s:%s failed", self.host, self.port)
+
+
+def _problem_key(err: DeviceError) -> tuple[object, ...]:
+    """What makes two reconnect problems the same problem."""
+    if isinstance(err, ReceiverChangedError):
+        new = err.new
+        return (ReceiverChangedError, new.family, new.model, new.channel_count, new.mac)
+    return (type(err), str(err))
 
 
 def _check_meter_rate(rate_ms: int) -> None:

@@ -5,6 +5,11 @@ Shure receivers multicast SLPv2 Attribute Replies (RFC 2608, function 7) to
 reads one datagram; :class:`DiscoveryListener` receives them on any address
 (tests bind it to 127.0.0.1 and feed it datagrams).  The listener never sends
 anything.
+
+Announcements are untrusted input: their text is cleaned and capped, the
+listener's tables are bounded and pruned, one source address causes at most
+one callback per :data:`CALLBACK_INTERVAL` however much it sends, and no
+exception escapes the socket callbacks.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import socket
 import struct
 from typing import override
 
+from .convert import clean, text
+
 _LOGGER = logging.getLogger(__name__)
 
 SLP_GROUP = "239.255.254.253"
@@ -26,9 +33,25 @@ SLP_VERSION = 2
 SLP_ATTR_REPLY = 7
 #: A device not heard from for this long is forgotten (and re-announced).
 FORGET_AFTER = 30.0
+#: One source address causes at most one callback this often (seconds).
+CALLBACK_INTERVAL = 10.0
+#: Entries not heard from for this long are dropped from the tables.
+PRUNE_AFTER = 300.0
+#: Hard cap on the devices (and addresses) remembered; the oldest go first.
+MAX_TRACKED = 512
+#: Longest datagram read (an announcement is a few hundred bytes).
+MAX_DATAGRAM = 4096
+#: Attributes kept per announcement, and the widths of their keys and values.
+MAX_ATTRIBUTES = 32
+MAX_KEY = 64
+MAX_VALUE = 256
+#: Widths of the announced model and user name.
+MAX_MODEL = 32
+MAX_NAME = 32
 
 _ATTRIBUTE = re.compile(r"\(([^=()]+)=([^()]*)\)")
 _DCID = re.compile(r"cd:([0-9A-Fa-f-]{36})")
+_CID = re.compile(r"[0-9A-Fa-f-]{1,36}")
 _ENDPOINT = re.compile(r"esta\.sdt/([0-9.]+):(\d+)")
 
 
@@ -46,7 +69,7 @@ class Announcement:
 
 def parse_announcement(data: bytes, source: str) -> Announcement | None:
     """Parse an SLPv2 AttrRply datagram; ``None`` if it is anything else."""
-    if len(data) < 16 or data[0] != SLP_VERSION or data[1] != SLP_ATTR_REPLY:
+    if not 16 <= len(data) <= MAX_DATAGRAM or data[0] != SLP_VERSION or data[1] != SLP_ATTR_REPLY:
         return None
     length = int.from_bytes(data[2:5])
     if length > len(data):
@@ -59,17 +82,21 @@ def parse_announcement(data: bytes, source: str) -> Announcement | None:
     position += 4
     if error != 0 or position + attr_length > len(data):
         return None
-    text = data[position : position + attr_length].decode("utf-8", "replace")
-    attributes = {key.strip(): value.strip() for key, value in _ATTRIBUTE.findall(text)}
+    payload = data[position : position + attr_length].decode("utf-8", "replace")
+    attributes: dict[str, str] = {}
+    for key, value in _ATTRIBUTE.findall(payload):
+        if (key := clean(key[:MAX_KEY]).strip()) and len(attributes) < MAX_ATTRIBUTES:
+            attributes[key] = clean(value[:MAX_VALUE]).strip()
     if not attributes:
         return None
     endpoint = attributes.get("csl-esta.dmp", "")
     dcid = _DCID.search(endpoint)
+    cid = attributes.get("cid", "")
     return Announcement(
         address=source,
-        model=attributes.get("acn-fctn") or None,
-        name=attributes.get("acn-uacn") or None,
-        cid=attributes.get("cid") or None,
+        model=text(attributes.get("acn-fctn", ""), MAX_MODEL),
+        name=text(attributes.get("acn-uacn", ""), MAX_NAME),
+        cid=cid if _CID.fullmatch(cid) else None,
         dcid=dcid.group(1).upper() if dcid else None,
         attributes=attributes,
     )
@@ -78,10 +105,16 @@ def parse_announcement(data: bytes, source: str) -> Announcement | None:
 class _Protocol(asyncio.DatagramProtocol):
     def __init__(self, listener: DiscoveryListener) -> None:
         self._listener = listener
+        self._failed = False
 
     @override
     def datagram_received(self, data: bytes, addr: tuple[str | object, ...]) -> None:
-        self._listener.handle(data, str(addr[0]))
+        try:
+            self._listener.handle(data, str(addr[0]))
+        except Exception:
+            if not self._failed:
+                self._failed = True
+                _LOGGER.exception("Ignoring a failure while handling an announcement")
 
     @override
     def error_received(self, exc: Exception) -> None:
@@ -92,7 +125,9 @@ class DiscoveryListener:
     """Receive announcements and report each receiver when first heard.
 
     ``callback`` runs for a receiver not heard within :data:`FORGET_AFTER`
-    seconds, or whose address or name changed.  Bind to ``0.0.0.0`` and
+    seconds, or whose address or name changed, at most once per
+    :data:`CALLBACK_INTERVAL` for one source address (a change held back by
+    that limit is reported by a later announcement).  Bind to ``0.0.0.0`` and
     pass the local interface addresses in ``interfaces`` to join the
     multicast group on each; with ``group=None`` no group is joined.
     """
@@ -113,7 +148,16 @@ class DiscoveryListener:
         self._group = group
         self._interfaces = interfaces
         self._transport: asyncio.DatagramTransport | None = None
+        #: Device key (CID, else address) → (last heard, address, name), oldest first.
         self._seen: dict[str, tuple[float, str, str | None]] = {}
+        #: Source address → time of its last callback, oldest first.
+        self._announced: dict[str, float] = {}
+        self._pruned_at = 0.0
+
+    @property
+    def tracked(self) -> int:
+        """Entries held in the listener's tables."""
+        return len(self._seen) + len(self._announced)
 
     async def start(self) -> None:
         """Open the socket (and join the group on each interface)."""
@@ -150,14 +194,41 @@ class DiscoveryListener:
         announcement = parse_announcement(data, source)
         if announcement is None:
             return
-        key = announcement.cid or announcement.address
         now = asyncio.get_running_loop().time()
-        previous = self._seen.get(key)
-        self._seen[key] = (now, announcement.address, announcement.name)
+        self._prune(now)
+        address = announcement.address[:64]
+        last = self._announced.get(address)
+        if last is not None and now - last < CALLBACK_INTERVAL:
+            return  # compared again (and reported if new) after the interval
+        key = announcement.cid or address
+        previous = self._seen.pop(key, None)
+        self._seen[key] = (now, address, announcement.name)
+        _cap(self._seen)
         if (
             previous is not None
             and now - previous[0] < FORGET_AFTER
-            and previous[1:] == (announcement.address, announcement.name)
+            and previous[1:] == (address, announcement.name)
         ):
             return
+        self._announced.pop(address, None)
+        self._announced[address] = now
+        _cap(self._announced)
         self._callback(announcement)
+
+    def _prune(self, now: float) -> None:
+        """Drop what has not been heard from for a while (every few seconds)."""
+        if now - self._pruned_at < CALLBACK_INTERVAL / 2:
+            return
+        self._pruned_at = now
+        self._seen = {
+            key: entry for key, entry in self._seen.items() if now - entry[0] < PRUNE_AFTER
+        }
+        self._announced = {
+            address: at for address, at in self._announced.items() if now - at < CALLBACK_INTERVAL
+        }
+
+
+def _cap[T](table: dict[str, T]) -> None:
+    """Forget the oldest entries beyond :data:`MAX_TRACKED`."""
+    while len(table) > MAX_TRACKED:
+        del table[next(iter(table))]

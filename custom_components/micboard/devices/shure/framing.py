@@ -6,17 +6,28 @@ carry right-padded free text that may itself contain ``<`` or ``>``, and
 garbage may appear between messages.  UHF-R sends ``* … *`` datagrams.
 
 Nothing here raises on device input: what cannot be framed is counted and
-skipped.
+skipped.  The cost is linear in the bytes received (a scan position is kept,
+nothing is searched again from the start) and every message, datagram and
+buffer is bounded.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+import re
 
-#: Longest message kept while waiting for its ``>``; longer input is garbage.
+#: Longest message, delimiters included, however it arrives; longer input is garbage.
 MAX_MESSAGE = 1024
 #: Longest braced text (the widest field is 32 characters plus padding).
 MAX_BRACE = 128
+#: Longest UHF-R datagram read (one short message each); longer ones are ignored.
+MAX_DATAGRAM = 2048
+#: Most digits of a channel index (larger numbers are not channels).
+MAX_INDEX_DIGITS = 3
+
+_END_OR_BRACE = re.compile(rb"[>{]")
+_OPEN_BRACE = ord("{")
+_SHORTEST_BODY = len("REP X")
 
 VERBS = frozenset({"REP", "REPORT", "SAMPLE", "GET", "SET", "METER"})
 
@@ -64,6 +75,8 @@ def parse_body(body: str) -> Message | None:
     position = 1
     index: int | None = None
     if tokens[1].isascii() and tokens[1].isdigit():
+        if len(tokens[1]) > MAX_INDEX_DIGITS:
+            return None
         index = int(tokens[1])
         position = 2
         if len(tokens) == 2:
@@ -75,93 +88,133 @@ def parse_body(body: str) -> Message | None:
 
 
 class BracketParser:
-    """Incremental parser for ``< … >`` streams."""
+    """Incremental parser for ``< … >`` streams, linear in the bytes received.
 
-    __slots__ = ("_buffer", "discarded", "malformed")
+    The parser keeps a scan position: no byte is examined again when more
+    data arrives, except the (bounded) text of a brace that never closed.
+    Every message is at most :data:`MAX_MESSAGE` bytes, delimiters included,
+    however it arrives; the buffer never holds more than one such message.
+    """
+
+    __slots__ = (
+        "_brace",
+        "_buffer",
+        "_plain_until",
+        "_pos",
+        "_start",
+        "discarded",
+        "malformed",
+    )
 
     def __init__(self) -> None:
         """Start with an empty buffer."""
         self._buffer = b""
+        #: Next offset of ``_buffer`` to examine.
+        self._pos = 0
+        #: Offset of the ``<`` of the message being read, ``-1`` between messages.
+        self._start = -1
+        #: Offset of an open ``{`` of the current message, ``-1`` if none.
+        self._brace = -1
+        #: Braces before this offset are plain characters (one never closed).
+        self._plain_until = 0
         #: Bytes (other than white space) thrown away outside any message.
         self.discarded = 0
-        #: Framed messages whose content could not be parsed.
+        #: Framed messages whose content could not be parsed (or too long).
         self.malformed = 0
+
+    @property
+    def buffered(self) -> int:
+        """Bytes held while waiting for the end of a message."""
+        return len(self._buffer)
 
     def feed(self, data: bytes) -> list[Message]:
         """Add received bytes and return every complete message in order."""
-        buffer = self._buffer + data if self._buffer else data
-        messages: list[Message] = []
-        position = 0
+        buffer = self._buffer + data if self._buffer else bytes(data)
         length = len(buffer)
-        while position < length:
-            start = buffer.find(b"<", position)
+        messages: list[Message] = []
+        pos, start, brace, plain_until = self._pos, self._start, self._brace, self._plain_until
+        while pos < length:
             if start < 0:
-                self.discarded += len(buffer[position:].strip())
-                position = length
-                break
-            if start > position:
-                self.discarded += len(buffer[position:start].strip())
-            end = self._find_end(buffer, start)
-            if end is None:
-                position = start
-                break
-            if end < 0:
-                # A new "<" before this one's ">": the first was cut short.
-                self.malformed += 1
-                position = -end
+                # Between messages: skip to the next "<".
+                start = buffer.find(b"<", pos)
+                self._skip(buffer, pos, length if start < 0 else start)
+                if start < 0:
+                    pos = length
+                    break
+                pos, brace, plain_until = start + 1, -1, 0
                 continue
-            body = buffer[start + 1 : end].decode("latin-1")
-            if (message := parse_body(body)) is None:
+            cap = start + MAX_MESSAGE  # the ">" must come before this offset
+            if brace >= 0:
+                limit = min(brace + 1 + MAX_BRACE, cap)
+                high = min(limit, length)
+                close = buffer.find(b"}", pos, high)
+                if close >= 0:
+                    brace, pos = -1, close + 1
+                elif high < limit:
+                    pos = high  # wait for more
+                elif limit < cap:
+                    # Never closed: the "{" was an ordinary character.
+                    plain_until, pos, brace = limit, brace + 1, -1
+                else:
+                    pos, start, brace = self._too_long(start, cap)
+                continue
+            high = min(length, cap)
+            if pos < plain_until:
+                stop = min(high, plain_until)
+                found = buffer.find(b">", pos, stop)
+                segment_end = stop if found < 0 else found
+            else:
+                match = _END_OR_BRACE.search(buffer, pos, high)
+                found = -1 if match is None else match.start()
+                segment_end = high if found < 0 else found
+            # A "<" before the end means the message was cut short: the last
+            # one starts the message (a whole run of them costs one search).
+            last_open = buffer.rfind(b"<", pos, segment_end)
+            if last_open >= 0:
+                self.malformed += buffer.count(b"<", pos, segment_end)
+                start = last_open
+            if found < 0:
+                pos = segment_end
+                if pos >= start + MAX_MESSAGE:
+                    pos, start, brace = self._too_long(start, pos)
+                continue
+            if buffer[found] == _OPEN_BRACE:
+                brace, pos = found, found + 1
+                continue
+            if found - start <= _SHORTEST_BODY:
+                message = None  # too short for any message ("REP X")
+            else:
+                message = parse_body(buffer[start + 1 : found].decode("latin-1"))
+            if message is None:
                 self.malformed += 1
             else:
                 messages.append(message)
-            position = end + 1
-        rest = buffer[position:]
-        if len(rest) > MAX_MESSAGE:
-            self.discarded += len(rest)
-            rest = b""
-        self._buffer = rest
+            pos, start, plain_until = found + 1, -1, 0
+        keep = pos if start < 0 else start
+        if keep >= length:
+            self._buffer, self._pos = b"", 0
+        else:
+            self._buffer, self._pos = buffer[keep:], pos - keep
+        self._start = start - keep if start >= 0 else -1
+        self._brace = brace - keep if brace >= 0 else -1
+        self._plain_until = max(0, plain_until - keep)
         return messages
 
-    @staticmethod
-    def _find_end(buffer: bytes, start: int) -> int | None:
-        """Find the ``>`` closing the message at ``start``.
+    def _skip(self, buffer: bytes, begin: int, end: int) -> None:
+        if end > begin and (skipped := buffer[begin:end].strip()):
+            self.discarded += len(skipped)
 
-        Returns its offset, ``None`` when more data is needed, or the negated
-        offset of a new ``<`` that starts before the message ended.
-        """
-        end = buffer.find(b">", start + 1)
-        brace = buffer.find(b"{", start + 1, end if end >= 0 else len(buffer))
-        if brace >= 0:
-            close = buffer.find(b"}", brace + 1, brace + 1 + MAX_BRACE)
-            if close >= 0:
-                stray = buffer.find(b"<", start + 1, brace)
-                if stray >= 0:
-                    return -stray
-                if end < close:
-                    end = buffer.find(b">", close + 1)
-                if end < 0:
-                    return None
-                stray = buffer.find(b"<", close + 1, end)
-                return -stray if stray >= 0 else end
-            if len(buffer) - brace <= MAX_BRACE:
-                if end < 0:
-                    return None
-                # Unclosed brace within reach of ">": wait for the "}" only
-                # while nothing else suggests the message ended.
-                if buffer.find(b"<", end + 1) < 0:
-                    return None
-        if end < 0:
-            stray = buffer.find(b"<", start + 1)
-            return -stray if stray >= 0 else None
-        stray = buffer.find(b"<", start + 1, end)
-        if stray >= 0:
-            return -stray
-        return end
+    def _too_long(self, start: int, cap: int) -> tuple[int, int, int]:
+        """Give up a message that reached :data:`MAX_MESSAGE` without its ``>``."""
+        self.malformed += 1
+        self.discarded += cap - start
+        return cap, -1, -1
 
 
 def parse_star_datagram(data: bytes) -> list[Message]:
-    """Parse a UHF-R datagram of ``* … *`` messages."""
+    """Parse a UHF-R datagram of ``* … *`` messages (nothing if oversized)."""
+    if len(data) > MAX_DATAGRAM:
+        return []
     text = data.decode("latin-1")
     messages: list[Message] = []
     for piece in text.split("*"):

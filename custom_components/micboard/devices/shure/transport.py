@@ -1,14 +1,22 @@
-"""Transports: a TCP stream (bracket families) or UDP datagrams (UHF-R)."""
+"""Transports: a TCP stream (bracket families) or UDP datagrams (UHF-R).
+
+No exception escapes a protocol callback: whatever fails while handling
+received data is logged once per link and the link is kept.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+import contextlib
+import logging
 import socket
 from typing import Protocol, override
 
 from ..exceptions import DeviceConnectionError
-from .framing import BracketParser, Message, parse_star_datagram
+from .framing import MAX_DATAGRAM, BracketParser, Message, parse_star_datagram
+
+_LOGGER = logging.getLogger(__name__)
 
 type MessageSink = Callable[[list[Message]], None]
 type LostSink = Callable[[Exception | None], None]
@@ -41,26 +49,38 @@ class TcpLink(asyncio.Protocol):
         self._parser = BracketParser()
         self.transport: asyncio.Transport | None = None
         self.received_bytes = 0
+        self._failed = False
 
     @override
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = transport  # type: ignore[assignment]
         sock = transport.get_extra_info("socket")
         if sock is not None:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     @override
     def data_received(self, data: bytes) -> None:
         self.received_bytes += len(data)
-        if messages := self._parser.feed(data):
-            self._on_messages(messages)
+        try:
+            if messages := self._parser.feed(data):
+                self._on_messages(messages)
+        except Exception:
+            self._log_failure()
 
     @override
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = None
-        self._on_lost(exc)
+        try:
+            self._on_lost(exc)
+        except Exception:
+            self._log_failure()
+
+    def _log_failure(self) -> None:
+        if not self._failed:
+            self._failed = True
+            _LOGGER.exception("Ignoring a failure while handling received data")
 
     @property
     def malformed(self) -> int:
@@ -102,29 +122,46 @@ class UdpLink(asyncio.DatagramProtocol):
         self.transport: asyncio.DatagramTransport | None = None
         self.received_bytes = 0
         self.malformed = 0
+        self._failed = False
 
     @override
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.DatagramTransport)
-        self.transport = transport
+        self.transport = transport  # type: ignore[assignment]
 
     @override
     def datagram_received(self, data: bytes, addr: tuple[str | object, ...]) -> None:
         self.received_bytes += len(data)
-        if messages := parse_star_datagram(data):
-            self._on_messages(messages)
-        else:
-            self.malformed += 1
+        try:
+            if len(data) <= MAX_DATAGRAM and (messages := parse_star_datagram(data)):
+                self._on_messages(messages)
+            else:
+                self.malformed += 1
+        except Exception:
+            self._log_failure()
 
     @override
     def error_received(self, exc: Exception) -> None:
-        # ICMP port unreachable and the like: the keep-alive notices silence.
-        return
+        # ICMP port unreachable: nothing listens there (any more), which a
+        # probe should learn at once rather than after its timeout.  Other
+        # errors are left to the keep-alive, which notices silence.
+        if isinstance(exc, ConnectionRefusedError):
+            try:
+                self._on_lost(exc)
+            except Exception:
+                self._log_failure()
 
     @override
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = None
-        self._on_lost(exc)
+        try:
+            self._on_lost(exc)
+        except Exception:
+            self._log_failure()
+
+    def _log_failure(self) -> None:
+        if not self._failed:
+            self._failed = True
+            _LOGGER.exception("Ignoring a failure while handling a datagram")
 
     def send(self, data: bytes) -> None:
         """Send one datagram."""
