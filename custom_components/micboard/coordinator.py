@@ -211,7 +211,10 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
 
     @property
     def device_key(self) -> str:
-        """Identifier of the receiver's device (the entry's unique id)."""
+        """Identifier of the receiver's device: set once when the entry is created."""
+        key = self.config_entry.data.get("device_key")
+        if isinstance(key, str) and key:
+            return key
         return self.config_entry.unique_id or self.config_entry.entry_id
 
     def receiver_name(self) -> str:
