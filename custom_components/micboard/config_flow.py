@@ -179,8 +179,7 @@ class MicboardConfigFlow(ConfigFlow, domain=DOMAIN):
             (
                 entry
                 for entry in self._async_current_entries(include_ignore=False)
-                if entry.source != SOURCE_IGNORE
-                and (besides is None or entry.entry_id != besides.entry_id)
+                if (besides is None or entry.entry_id != besides.entry_id)
                 and _same_address(entry, host, port)
             ),
             None,

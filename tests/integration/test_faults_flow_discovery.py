@@ -122,6 +122,8 @@ async def test_three_hundred_discoveries_of_one_address_start_one_flow(
         result = await hass.config_entries.flow.async_configure(shown[0]["flow_id"], {})
         assert result["type"] is FlowResultType.CREATE_ENTRY
         entry = result["result"]
+        assert entry.unique_id == f"127.0.0.1:{proxy.port}"
+        assert entry.data["device_key"] == entry.unique_id
         await hass.async_block_till_done()
         probes_so_far = proxy.total
         results = await asyncio.gather(
