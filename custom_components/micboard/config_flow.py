@@ -1,26 +1,45 @@
-"""Config flow: add a receiver by address, or accept a discovered one."""
+"""Config flow: add a receiver by address, or accept a discovered one.
+
+Identity rules:
+
+* An entry's unique id is the receiver's MAC address, or ``host:port`` when
+  the MAC cannot be read.  ``data["device_key"]`` is set once, to the unique
+  id the entry is created with, and never changes: devices, entities and
+  assignments are keyed on it, so a new address (reconfigure, rediscovery)
+  never duplicates or orphans anything.
+* No flow ever points an entry at the address and port another entry uses.
+* A MAC-identified entry accepts only its own receiver: a different MAC, or
+  (when the MAC cannot be read) a different model, is refused.
+* Discovery floods start one flow per address, and at most
+  :data:`MAX_CONCURRENT_PROBES` test connections run at any time.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from homeassistant.config_entries import (
+    SOURCE_IGNORE,
+    ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlowWithReload,
 )
 from homeassistant.const import CONF_HOST, CONF_MAC, CONF_NAME, CONF_PORT
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import AbortFlow
 from homeassistant.helpers import selector
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
+from homeassistant.util.hass_dict import HassKey
 import probatio
 
-from .assignments import async_rekey_assignments
 from .const import (
     CONF_AUDIO_LEVELS,
     CONF_BATTERY_CRITICAL,
     CONF_BATTERY_LOW,
+    CONF_DEVICE_KEY,
     CONF_FAMILY,
     CONF_METER_RATE,
     CONF_METERING,
@@ -37,11 +56,20 @@ from .const import (
     DOMAIN,
     LOW_BATTERY_PERCENT,
     MAX_METER_RATE_MS,
+    VENUE_TITLE,
+    VENUE_UNIQUE_ID,
 )
 from .coordinator import MicboardConfigEntry, error_key
 from .devices import DeviceError, ReceiverInfo, UnsupportedDeviceError
 from .devices.net import format_mac
 from .devices.shure import MIN_METER_RATE_MS, ShureReceiver
+
+#: Test connections allowed at the same time, across every flow.
+MAX_CONCURRENT_PROBES: Final = 4
+_PROBE_LIMIT: HassKey[asyncio.Semaphore] = HassKey(f"{DOMAIN}_probe_limit")
+
+#: Abort reason: the address belongs to another configured receiver.
+ABORT_OTHER_ENTRY: Final = "used_by_other_entry"
 
 
 @dataclass(slots=True)
@@ -62,7 +90,7 @@ class Probed:
         return self.name or f"{self.info.model} ({self.info.host})"
 
     def data(self) -> dict[str, Any]:
-        """Entry data."""
+        """Entry data (without the device key, which only a new entry gets)."""
         return {
             CONF_HOST: self.info.host,
             CONF_PORT: self.info.port,
@@ -71,15 +99,43 @@ class Probed:
             CONF_MAC: self.info.mac,
         }
 
+    def new_entry_data(self) -> dict[str, Any]:
+        """Data of a new entry: its device key is its unique id, for good."""
+        return {**self.data(), CONF_DEVICE_KEY: self.unique_id}
 
-async def probe(host: str, port: int, mac: str | None = None) -> Probed:
-    """Connect, identify the receiver and disconnect again."""
-    receiver = ShureReceiver(host, port, mac=mac)
-    try:
-        info = await receiver.connect()
-        return Probed(info, receiver.state.device_id)
-    finally:
-        await receiver.disconnect()
+
+async def probe(hass: HomeAssistant, host: str, port: int, mac: str | None = None) -> Probed:
+    """Connect, identify the receiver and disconnect again (a few at a time)."""
+    if (limit := hass.data.get(_PROBE_LIMIT)) is None:
+        limit = hass.data[_PROBE_LIMIT] = asyncio.Semaphore(MAX_CONCURRENT_PROBES)
+    async with limit:
+        receiver = ShureReceiver(host, port, mac=mac)
+        try:
+            info = await receiver.connect()
+            return Probed(info, receiver.state.device_id)
+        finally:
+            await receiver.disconnect()
+
+
+def device_key(entry: ConfigEntry) -> str:
+    """The identity an entry's devices, entities and assignments are keyed on.
+
+    Entries created before the key was stored use their unique id, which
+    until then never changed without the registries following it.
+    """
+    key = entry.data.get(CONF_DEVICE_KEY)
+    if isinstance(key, str) and key:
+        return key
+    return entry.unique_id or entry.entry_id
+
+
+def _same_address(entry: ConfigEntry, host: str, port: int) -> bool:
+    stored = entry.data.get(CONF_HOST)
+    return (
+        isinstance(stored, str)
+        and stored.strip().lower() == host.strip().lower()
+        and entry.data.get(CONF_PORT, DEFAULT_PORT) == port
+    )
 
 
 def _errors_for(err: DeviceError) -> tuple[dict[str, str], dict[str, str]]:
@@ -112,6 +168,54 @@ class MicboardConfigFlow(ConfigFlow, domain=DOMAIN):
         """Metering and audio-level options."""
         return MicboardOptionsFlow()
 
+    @classmethod
+    @callback
+    def async_supports_options_flow(cls, config_entry: ConfigEntry) -> bool:
+        """Receivers have options; the venue entry has none."""
+        return config_entry.unique_id != VENUE_UNIQUE_ID
+
+    # --- identity checks ---------------------------------------------------
+
+    @callback
+    def _entry_at(
+        self, host: str, port: int, *, besides: ConfigEntry | None = None
+    ) -> ConfigEntry | None:
+        """The configured entry (other than ``besides``) at ``host:port``, if any."""
+        return next(
+            (
+                entry
+                for entry in self._async_current_entries(include_ignore=False)
+                if (besides is None or entry.entry_id != besides.entry_id)
+                and _same_address(entry, host, port)
+            ),
+            None,
+        )
+
+    @callback
+    def _abort_if_other_entry_at(
+        self, host: str, port: int, *, besides: ConfigEntry | None = None
+    ) -> None:
+        if (other := self._entry_at(host, port, besides=besides)) is not None:
+            raise AbortFlow(ABORT_OTHER_ENTRY, {CONF_NAME: other.title})
+
+    @callback
+    def _abort_if_configured(self, updates: dict[str, Any]) -> None:
+        """Abort when this flow's receiver is configured, moving it to its new address.
+
+        The move is refused when another entry already uses that address.
+        """
+        assert self.unique_id is not None
+        entry = self.hass.config_entries.async_entry_for_domain_unique_id(
+            self.handler, self.unique_id
+        )
+        if entry is not None and entry.source != SOURCE_IGNORE:
+            host = updates.get(CONF_HOST, entry.data.get(CONF_HOST, ""))
+            port = updates.get(CONF_PORT, entry.data.get(CONF_PORT, DEFAULT_PORT))
+            self._abort_if_other_entry_at(host, port, besides=entry)
+        self._abort_if_unique_id_configured(updates=updates)
+
+    # --- steps ---------------------------------------------------------------
+
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the receiver's address and test it."""
         errors: dict[str, str] = {}
@@ -119,14 +223,15 @@ class MicboardConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             host = user_input[CONF_HOST].strip()
             port = user_input[CONF_PORT]
+            self._async_abort_entries_match({CONF_HOST: host, CONF_PORT: port})
             try:
-                probed = await probe(host, port)
+                probed = await probe(self.hass, host, port)
             except DeviceError as err:
                 errors, placeholders = _errors_for(err)
             else:
                 await self.async_set_unique_id(probed.unique_id)
-                self._abort_if_unique_id_configured(updates={CONF_HOST: host, CONF_PORT: port})
-                return self.async_create_entry(title=probed.title, data=probed.data())
+                self._abort_if_configured({CONF_HOST: host, CONF_PORT: port})
+                return self.async_create_entry(title=probed.title, data=probed.new_entry_data())
         return self.async_show_form(
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(_address_schema(), user_input),
@@ -140,25 +245,33 @@ class MicboardConfigFlow(ConfigFlow, domain=DOMAIN):
         if mac is None:
             return self.async_abort(reason="not_shure")
         await self.async_set_unique_id(mac)
-        self._abort_if_unique_id_configured(updates={CONF_HOST: discovery_info.ip})
+        self._abort_if_configured({CONF_HOST: discovery_info.ip})
         self._async_abort_entries_match({CONF_HOST: discovery_info.ip})
         return await self._async_discovered(discovery_info.ip, DEFAULT_PORT, mac)
 
     async def async_step_integration_discovery(
         self, discovery_info: dict[str, Any]
     ) -> ConfigFlowResult:
-        """A receiver announced itself on Shure's discovery multicast."""
-        host = discovery_info[CONF_HOST]
+        """A receiver announced itself on Shure's discovery multicast.
+
+        Announcements repeat every few seconds (and can be forged in bulk):
+        the address is claimed as a provisional unique id before anything is
+        probed, so every further announcement from it aborts at once.
+        """
+        host = str(discovery_info[CONF_HOST])
         self._async_abort_entries_match({CONF_HOST: host})
+        await self.async_set_unique_id(f"{host}:{DEFAULT_PORT}")
+        self._abort_if_unique_id_configured()
         return await self._async_discovered(host, DEFAULT_PORT, None)
 
     async def _async_discovered(self, host: str, port: int, mac: str | None) -> ConfigFlowResult:
         try:
-            probed = await probe(host, port, mac)
+            probed = await probe(self.hass, host, port, mac)
         except DeviceError as err:
             return self.async_abort(reason=error_key(err))
         await self.async_set_unique_id(probed.unique_id)
-        self._abort_if_unique_id_configured(updates={CONF_HOST: host, CONF_PORT: port})
+        self._abort_if_configured({CONF_HOST: host, CONF_PORT: port})
+        self._abort_if_other_entry_at(host, port)
         self._discovered = probed
         self.context["title_placeholders"] = {"name": probed.title}
         return await self.async_step_discovery_confirm()
@@ -169,7 +282,7 @@ class MicboardConfigFlow(ConfigFlow, domain=DOMAIN):
         """Let the user accept a discovered receiver."""
         probed = self._discovered
         if user_input is not None:
-            return self.async_create_entry(title=probed.title, data=probed.data())
+            return self.async_create_entry(title=probed.title, data=probed.new_entry_data())
         self._set_confirm_only()
         return self.async_show_form(
             step_id="discovery_confirm",
@@ -183,29 +296,24 @@ class MicboardConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change a receiver's address."""
+        """Change a receiver's address (its devices, entities and performers stay)."""
         entry = self._get_reconfigure_entry()
+        if entry.unique_id == VENUE_UNIQUE_ID:
+            return self.async_abort(reason="venue_not_reconfigurable")
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         if user_input is not None:
             host = user_input[CONF_HOST].strip()
             port = user_input[CONF_PORT]
+            self._abort_if_other_entry_at(host, port, besides=entry)
             try:
-                # Without an ARP entry the MAC cannot be checked: trust the user.
-                probed = await probe(host, port, entry.data.get(CONF_MAC))
+                # No MAC hint: whether the MAC can be read decides how the
+                # receiver is recognised.
+                probed = await probe(self.hass, host, port)
             except DeviceError as err:
                 errors, placeholders = _errors_for(err)
             else:
-                if entry.data.get(CONF_MAC) is not None:
-                    await self.async_set_unique_id(probed.unique_id)
-                    self._abort_if_unique_id_mismatch(reason="wrong_device")
-                    return self.async_update_reload_and_abort(entry, data_updates=probed.data())
-                if entry.unique_id is not None and entry.unique_id != probed.unique_id:
-                    # Keyed on the address: move the performers with it.
-                    await async_rekey_assignments(self.hass, entry.unique_id, probed.unique_id)
-                return self.async_update_reload_and_abort(
-                    entry, unique_id=probed.unique_id, data_updates=probed.data()
-                )
+                return await self._async_reconfigured(entry, probed)
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=_address_schema(
@@ -215,10 +323,49 @@ class MicboardConfigFlow(ConfigFlow, domain=DOMAIN):
             description_placeholders=placeholders,
         )
 
+    async def _async_reconfigured(self, entry: ConfigEntry, probed: Probed) -> ConfigFlowResult:
+        stored_mac = entry.data.get(CONF_MAC)
+        if stored_mac is not None:
+            if probed.info.mac is not None:
+                if probed.info.mac != stored_mac:
+                    return self.async_abort(reason="wrong_device")
+            elif (model := entry.data.get(CONF_MODEL)) is not None and model != probed.info.model:
+                # The MAC cannot be read here: a different model is proof enough.
+                return self.async_abort(reason="wrong_device")
+            unique_id = entry.unique_id
+        else:
+            # Keyed on the address: the unique id follows it (or becomes the
+            # MAC, once it can be read).
+            unique_id = probed.unique_id
+        if (
+            unique_id is not None
+            and (
+                other := self.hass.config_entries.async_entry_for_domain_unique_id(
+                    self.handler, unique_id
+                )
+            )
+            is not None
+            and other.entry_id != entry.entry_id
+        ):
+            if other.source == SOURCE_IGNORE:
+                # The user once ignored this receiver; now it is configured.
+                await self.hass.config_entries.async_remove(other.entry_id)
+            else:
+                return self.async_abort(
+                    reason=ABORT_OTHER_ENTRY, description_placeholders={CONF_NAME: other.title}
+                )
+        return self.async_update_reload_and_abort(
+            entry,
+            unique_id=unique_id,
+            data_updates={
+                **probed.data(),
+                CONF_MAC: probed.info.mac or stored_mac,
+                CONF_DEVICE_KEY: device_key(entry),
+            },
+        )
+
     async def async_step_system(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Create the venue entry (started by the integration with its first receiver)."""
-        from .const import VENUE_TITLE, VENUE_UNIQUE_ID
-
         await self.async_set_unique_id(VENUE_UNIQUE_ID)
         self._abort_if_unique_id_configured()
         return self.async_create_entry(title=VENUE_TITLE, data={})

@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 
 from homeassistant.components import network
+from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY
 from homeassistant.const import CONF_HOST, EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import discovery_flow
 
-from .const import CONF_MODEL, DOMAIN, LOGGER
+from .const import DOMAIN, LOGGER
 from .devices.shure import Announcement, DiscoveryListener
 from .devices.shure.discovery import SLP_GROUP, SLP_PORT
 
@@ -44,15 +45,20 @@ async def async_start_listener(hass: HomeAssistant) -> DiscoveryListener | None:
 
     @callback
     def announced(announcement: Announcement) -> None:
+        # The flow gets the address only: Home Assistant starts no second
+        # flow with the same data while one is in progress, so repeated (or
+        # forged) announcements of one address never pile up flows, whatever
+        # name or model they claim.  Known addresses start nothing.
+        if any(
+            entry.data.get(CONF_HOST) == announcement.address
+            for entry in hass.config_entries.async_entries(DOMAIN, include_ignore=False)
+        ):
+            return
         discovery_flow.async_create_flow(
             hass,
             DOMAIN,
-            context={"source": "integration_discovery"},
-            data={
-                CONF_HOST: announcement.address,
-                CONF_MODEL: announcement.model,
-                "name": announcement.name,
-            },
+            context={"source": SOURCE_INTEGRATION_DISCOVERY},
+            data={CONF_HOST: announcement.address},
         )
 
     listener = DiscoveryListener(

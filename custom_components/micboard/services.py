@@ -1,7 +1,9 @@
 """Service actions: assign performers, toggle alerts, identify a channel.
 
 Every action validates all its targets before changing anything, so a call
-with one bad target changes nothing.
+with one bad target changes nothing.  A call made by a user is checked the way
+Home Assistant checks entity actions: a non-admin user needs control
+permission on every entity of every targeted device (else ``Unauthorized``).
 """
 
 from __future__ import annotations
@@ -9,11 +11,21 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from homeassistant.auth.permissions.const import POLICY_CONTROL
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_ID
 from homeassistant.core import HomeAssistant, ServiceCall, callback
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.exceptions import (
+    HomeAssistantError,
+    ServiceValidationError,
+    Unauthorized,
+    UnknownUser,
+)
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+)
 import probatio
 
 from .assignments import (
@@ -21,10 +33,11 @@ from .assignments import (
     Assignment,
     async_get_manager,
     channel_key,
+    has_forbidden_characters,
     new_assignment,
 )
 from .const import DOMAIN
-from .coordinator import MicboardCoordinator
+from .coordinator import MicboardCoordinator, is_venue_entry, receiver_entries
 from .devices import DeviceError
 from .devices.shure import Capability
 
@@ -38,7 +51,13 @@ ATTR_CONTACT = "contact"
 ATTR_ALERTS = "alerts"
 ATTR_ENABLED = "enabled"
 
-_DEVICES = probatio.All(cv.ensure_list, [cv.string])
+
+def _drop_blank(device_ids: list[str]) -> list[str]:
+    """Blank ids (a template that rendered to nothing) target nothing."""
+    return [device_id for device_id in device_ids if device_id.strip()]
+
+
+_DEVICES = probatio.All(cv.ensure_list, [cv.string], _drop_blank)
 
 ASSIGN_SCHEMA = probatio.Schema(
     {
@@ -63,9 +82,35 @@ def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
 def _coordinators(hass: HomeAssistant) -> dict[str, MicboardCoordinator]:
     return {
         entry.entry_id: entry.runtime_data
-        for entry in hass.config_entries.async_entries(DOMAIN)
+        for entry in receiver_entries(hass)
         if entry.state is ConfigEntryState.LOADED
     }
+
+
+async def async_check_permissions(hass: HomeAssistant, call: ServiceCall) -> None:
+    """Refuse a user who may not control every entity of every targeted device.
+
+    Calls without a user (automations, scripts) and admins pass, as they do
+    for entity actions.  A device with no enabled entity is refused too:
+    there is nothing the user could have been granted.
+    """
+    if not (user_id := call.context.user_id):
+        return
+    user = await hass.auth.async_get_user(user_id)
+    if user is None:
+        raise UnknownUser(context=call.context, permission=POLICY_CONTROL)
+    if user.is_admin:
+        return
+    registry = er.async_get(hass)
+    for device_id in call.data[ATTR_DEVICE_ID]:
+        entries = er.async_entries_for_device(registry, device_id)
+        if not entries:
+            raise Unauthorized(context=call.context, permission=POLICY_CONTROL)
+        for entity in entries:
+            if not user.permissions.check_entity(entity.entity_id, POLICY_CONTROL):
+                raise Unauthorized(
+                    context=call.context, entity_id=entity.entity_id, permission=POLICY_CONTROL
+                )
 
 
 def resolve_targets(
@@ -83,7 +128,7 @@ def resolve_targets(
         coordinator = coordinators.get(entry_id) if entry_id else None
         if coordinator is None:
             entry = hass.config_entries.async_get_entry(entry_id) if entry_id else None
-            if entry is not None and entry.domain == DOMAIN:
+            if entry is not None and entry.domain == DOMAIN and not is_venue_entry(entry):
                 raise _invalid("receiver_not_loaded", device=device.name or device_id)
             raise _invalid("not_a_channel", device_id=device.name or device_id)
         channel = next(
@@ -104,8 +149,13 @@ def _require_online(coordinator: MicboardCoordinator) -> None:
         )
 
 
-def _channels(hass: HomeAssistant, call: ServiceCall) -> list[tuple[MicboardCoordinator, int]]:
-    """Channel targets, all of them on receivers that are online (else nothing changes)."""
+async def _channels(
+    hass: HomeAssistant, call: ServiceCall
+) -> list[tuple[MicboardCoordinator, int]]:
+    """Channel targets the caller may control, all online (else nothing changes)."""
+    if not call.data[ATTR_DEVICE_ID]:
+        raise _invalid("no_target")
+    await async_check_permissions(hass, call)
     targets = [
         (coordinator, channel)
         for coordinator, channel in resolve_targets(hass, call.data[ATTR_DEVICE_ID])
@@ -118,10 +168,12 @@ def _channels(hass: HomeAssistant, call: ServiceCall) -> list[tuple[MicboardCoor
 
 async def _assign(call: ServiceCall) -> None:
     hass = call.hass
-    targets = _channels(hass, call)
+    targets = await _channels(hass, call)
     performer = call.data[ATTR_PERFORMER].strip()
     if not 1 <= len(performer) <= MAX_PERFORMER_LENGTH:
         raise _invalid("invalid_performer", max=str(MAX_PERFORMER_LENGTH))
+    if has_forbidden_characters(performer):
+        raise _invalid("performer_invisible_characters")
     contact = call.data.get(ATTR_CONTACT)
     if contact is not None and (
         not contact.startswith("person.") or hass.states.get(contact) is None
@@ -139,7 +191,7 @@ async def _assign(call: ServiceCall) -> None:
 
 
 async def _unassign(call: ServiceCall) -> None:
-    targets = _channels(call.hass, call)
+    targets = await _channels(call.hass, call)
     manager = async_get_manager(call.hass)
     changes: dict[str, Assignment | None] = {}
     for coordinator, channel in targets:
@@ -154,7 +206,7 @@ async def _unassign(call: ServiceCall) -> None:
 
 async def _set_alerts(call: ServiceCall) -> None:
     hass = call.hass
-    targets = _channels(hass, call)
+    targets = await _channels(hass, call)
     manager = async_get_manager(hass)
     enabled = call.data[ATTR_ENABLED]
     changes: dict[str, Assignment | None] = {}
@@ -165,6 +217,9 @@ async def _set_alerts(call: ServiceCall) -> None:
 
 
 async def _identify(call: ServiceCall) -> None:
+    if not call.data[ATTR_DEVICE_ID]:
+        raise _invalid("no_target")
+    await async_check_permissions(call.hass, call)
     targets = resolve_targets(call.hass, call.data[ATTR_DEVICE_ID], receivers=True)
     for coordinator, _channel in targets:
         capabilities = coordinator.receiver.capabilities

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from unittest.mock import patch
 
 from homeassistant.config_entries import ConfigEntryState
@@ -178,23 +179,31 @@ async def test_repair_flow_starts_afresh(
     assert issue_registry.async_get_issue(DOMAIN, ISSUE_UNREADABLE) is None
 
 
-async def test_reconfigure_moves_assignments_keyed_on_address(
-    hass: HomeAssistant, hass_storage, simulated
+async def test_reconfigure_keeps_assignments_under_the_device_key(
+    hass: HomeAssistant, hass_storage, simulated, entity_id
 ) -> None:
+    """A receiver keyed on its address moves: its performers stay where they are."""
     old = await simulated("QLXD4")
     new = await simulated("QLXD4")
     entry = entry_for(old)
     hass_storage[STORAGE_KEY] = _stored(entry.unique_id, "Choir")
+    before = copy.deepcopy(hass_storage[STORAGE_KEY])
     entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    performer = entity_id(entry, "text", "performer", 1)
     result = await entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_HOST: "127.0.0.1", CONF_PORT: new.port}
     )
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
-    stored = hass_storage[STORAGE_KEY]["data"]["assignments"]
-    assert list(stored) == [f"127.0.0.1:{new.port}/1"]
-    assert stored[f"127.0.0.1:{new.port}/1"]["performer"] == "Choir"
+    assert entry.unique_id == f"127.0.0.1:{new.port}"
+    assert entry.data["device_key"] == f"127.0.0.1:{old.port}"
+    assert entry.state is ConfigEntryState.LOADED
+    # The same entity shows the same performer; the file was not rewritten.
+    assert state_of(hass, performer) == "Choir"
+    assert hass_storage[STORAGE_KEY] == before
 
 
 async def test_assignments_survive_a_restart_of_home_assistant(

@@ -61,6 +61,7 @@ async def test_user_adds_each_family(
     assert data[CONF_PORT] == receiver.port
     entry = result["result"]
     assert entry.unique_id == f"127.0.0.1:{receiver.port}"
+    assert data["device_key"] == entry.unique_id
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
     assert len(entry.runtime_data.receiver.state.channels) == channels
@@ -138,6 +139,7 @@ async def test_dhcp_discovers_new_receiver(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["result"].unique_id == MAC
     assert result["data"][CONF_MAC] == MAC
+    assert result["data"]["device_key"] == MAC
 
 
 async def test_dhcp_moved_receiver_updates_host(hass: HomeAssistant, simulated) -> None:

@@ -9,6 +9,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 import pytest
+from pytest_homeassistant_custom_component.common import flush_store
 
 from custom_components.micboard.assignments import STORAGE_KEY, async_get_manager
 from custom_components.micboard.const import DOMAIN
@@ -19,6 +20,11 @@ from .helpers import state_of, wait_for
 
 async def _call(hass: HomeAssistant, service: str, **data) -> None:
     await hass.services.async_call(DOMAIN, service, data, blocking=True)
+
+
+async def _saved(hass: HomeAssistant) -> None:
+    """Write the assignments' pending delayed save now."""
+    await flush_store(async_get_manager(hass)._store)
 
 
 @pytest.fixture
@@ -51,6 +57,7 @@ async def test_assign_updates_entities_and_storage(
     performer = entity_id(entry_a, "text", "performer", 1)
     assert state_of(hass, performer) == "Dave"
     assert state_of(hass, entity_id(entry_b, "text", "performer", 1)) == "Dave"
+    await _saved(hass)
     stored = hass_storage[STORAGE_KEY]["data"]["assignments"]
     record = stored[f"{entry_a.unique_id}/1"]
     assert record["performer"] == "Dave"
@@ -65,6 +72,7 @@ async def test_assign_updates_entities_and_storage(
     await _call(hass, "unassign", device_id=[_channel(entry_a, 1), _channel(entry_b, 1)])
     await hass.async_block_till_done()
     assert state_of(hass, performer) == ""
+    await _saved(hass)
     stored = hass_storage[STORAGE_KEY]["data"]["assignments"]
     # Channel A keeps its "alerts off" setting; channel B has nothing left.
     assert stored == {
@@ -116,6 +124,7 @@ async def test_assign_rejects_bad_input(
     with pytest.raises(ServiceValidationError) as err:
         await _call(hass, "assign_performer", device_id=[_channel(entry_a, 1)], **data)
     assert err.value.translation_key == key
+    await _saved(hass)
     assert STORAGE_KEY not in hass_storage
 
 
@@ -135,6 +144,7 @@ async def test_bad_target_changes_nothing(
     )
     with pytest.raises(ServiceValidationError):
         await _call(hass, "unassign", device_id=[other.id])
+    await _saved(hass)
     assert STORAGE_KEY not in hass_storage
 
 
@@ -246,10 +256,12 @@ async def test_offline_receiver_changes_nothing(hass: HomeAssistant, rig, hass_s
                 hass, service, device_id=[_channel(entry_b, 1), _channel(entry_a, 1)], **data
             )
         assert err.value.translation_key == "receiver_offline"
+    await _saved(hass)
     assert STORAGE_KEY not in hass_storage
     sim_a.set_hung(False)
     await wait_for(hass, lambda: entry_a.runtime_data.receiver.connected, timeout=10)
     await _call(hass, "assign_performer", device_id=[_channel(entry_a, 1)], performer="Dave")
+    await _saved(hass)
     assert (
         hass_storage[STORAGE_KEY]["data"]["assignments"][f"{entry_a.unique_id}/1"]["performer"]
         == "Dave"

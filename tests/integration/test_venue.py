@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from homeassistant.config_entries import SOURCE_SYSTEM, ConfigEntryState
+from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_SYSTEM, ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
+import pytest
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
@@ -156,3 +158,38 @@ async def test_a_second_venue_flow_aborts(hass: HomeAssistant, simulated, setup_
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_SYSTEM})
     assert result["type"] == "abort"
     assert result["reason"] == "already_configured"
+
+
+async def test_the_venue_has_no_options_and_no_reconfigure(
+    hass: HomeAssistant, simulated, setup_receiver
+) -> None:
+    receiver = await setup_receiver(await simulated("ULXD4D"))
+    venue = _venue(hass)
+    assert venue is not None
+    assert venue.supports_options is False
+    assert receiver.supports_options is True
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": venue.entry_id}
+    )
+    assert result["type"] == "abort"
+    assert result["reason"] == "venue_not_reconfigurable"
+
+
+async def test_actions_on_the_venue_device_say_it_is_not_a_channel(
+    hass: HomeAssistant, simulated, setup_receiver, device_registry: dr.DeviceRegistry
+) -> None:
+    await setup_receiver(await simulated("ULXD4D"))
+    venue = _venue(hass)
+    assert venue is not None
+    device = device_registry.async_get_device_by_identifier(
+        (DOMAIN, VENUE_DEVICE_KEY), venue.entry_id
+    )
+    assert device is not None
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "assign_performer",
+            {"device_id": [device.id], "performer": "Ana"},
+            blocking=True,
+        )
+    assert err.value.translation_key == "not_a_channel"
