@@ -6,9 +6,17 @@ from dataclasses import replace
 
 from homeassistant.components.text import TextEntity, TextEntityDescription
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .assignments import MAX_PERFORMER_LENGTH, Assignment, channel_key, new_assignment
+from .assignments import (
+    MAX_PERFORMER_LENGTH,
+    Assignment,
+    channel_key,
+    has_forbidden_characters,
+    new_assignment,
+)
+from .const import DOMAIN
 from .coordinator import MicboardConfigEntry
 from .entity import MicboardAssignmentEntity
 
@@ -47,6 +55,11 @@ class MicboardPerformer(MicboardAssignmentEntity, TextEntity):
     async def async_set_value(self, value: str) -> None:
         """Assign (or with an empty value, unassign) the channel."""
         performer = value.strip()
+        if has_forbidden_characters(performer):
+            # The same rule as the assign_performer action: nothing invisible is stored.
+            raise ServiceValidationError(
+                translation_domain=DOMAIN, translation_key="performer_invisible_characters"
+            )
         previous = self.assignment
         key = channel_key(self.coordinator.device_key, self.channel_number)
         change: Assignment | None

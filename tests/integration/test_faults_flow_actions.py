@@ -60,29 +60,29 @@ async def test_an_empty_device_list_is_refused(
     assert await _stored(hass, hass_storage) is None
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "Dave\nSmith",
-        "Dave\rSmith",
-        "Da\tve",
-        "Da\x00ve",
-        "\x1b[31mDave",
-        "Dave\x7f",
-        "Dave\x85Smith",
-        "Dave\u202eevaD",  # right-to-left override
-        "\u2066Dave\u2069",  # isolates
-        "\u200fDave",  # right-to-left mark
-        "Da\u200bve",  # zero-width space
-        "Da\u200dve",  # zero-width joiner outside an emoji
-        "Da\u2060ve",  # word joiner
-        "\ufeffDave",  # byte-order mark
-        "Da\u00adve",  # soft hyphen
-        "Dave\u2028Smith",  # line separator
-        "Dave\u2029Smith",  # paragraph separator
-        "Dave\U000e0041",  # tag character
-    ],
-)
+HOSTILE_NAMES = [
+    "Dave\nSmith",
+    "Dave\rSmith",
+    "Da\tve",
+    "Da\x00ve",
+    "\x1b[31mDave",
+    "Dave\x7f",
+    "Dave\x85Smith",
+    "Dave\u202eevaD",  # right-to-left override
+    "\u2066Dave\u2069",  # isolates
+    "\u200fDave",  # right-to-left mark
+    "Da\u200bve",  # zero-width space
+    "Da\u200dve",  # zero-width joiner outside an emoji
+    "Da\u2060ve",  # word joiner
+    "\ufeffDave",  # byte-order mark
+    "Da\u00adve",  # soft hyphen
+    "Dave\u2028Smith",  # line separator
+    "Dave\u2029Smith",  # paragraph separator
+    "Dave\U000e0041",  # tag character
+]
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
 async def test_performer_with_invisible_characters_is_refused(
     hass: HomeAssistant, rig, hass_storage, name: str
 ) -> None:
@@ -96,6 +96,22 @@ async def test_performer_with_invisible_characters_is_refused(
         )
     assert err.value.translation_key == "performer_invisible_characters"
     assert state_of(hass, _performer_entity(hass, entry_a, 1)) == ""
+    assert await _stored(hass, hass_storage) is None
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+async def test_performer_entity_refuses_invisible_characters_too(
+    hass: HomeAssistant, rig, hass_storage, name: str
+) -> None:
+    """The text entity keeps the action's rule: what one refuses, the other does."""
+    entry_a = rig[0]
+    performer = _performer_entity(hass, entry_a, 1)
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            "text", "set_value", {ATTR_ENTITY_ID: performer, "value": name}, blocking=True
+        )
+    assert err.value.translation_key == "performer_invisible_characters"
+    assert state_of(hass, performer) == ""
     assert await _stored(hass, hass_storage) is None
 
 
