@@ -52,6 +52,7 @@ MAX_READ_ROUNDS = 8
 MODEL_WIDTH = 32
 _NAME_CHARS = re.compile(r"[A-Z0-9 \-_./+*!?#&()']+")
 
+SERIAL_PATH: Path = ("device", "identity", "serial")
 IDENTITY_PATHS: tuple[Path, ...] = (
     ("device", "identity", "product"),
     ("device", "identity", "serial"),
@@ -91,7 +92,7 @@ class Timing:
     lifetime: float = 10.0
     #: Subscriptions are renewed this long after they were last sent.
     renew_after: float = 5.0
-    #: A cheap read is sent after this much silence.
+    #: The serial is read this often: a keep-alive that also notices another device.
     keepalive_interval: float = 4.0
     #: Silence after which the link counts as lost (detected within a tick).
     dead_after: float = 10.0
@@ -130,8 +131,25 @@ class Stats:
 
 @dataclass(slots=True)
 class _Pending:
-    paths: frozenset[Path]
+    values: dict[Path, Any]
     future: asyncio.Future[dict[str, Any]]
+
+    def answered_by(self, message: dict[str, Any]) -> bool:
+        """Whether a reply without ``xid`` answers this request.
+
+        A read is answered by any of its addresses; a write only by its value
+        echoed (or an error), not by a notification of the old value.
+        """
+        got = dict(codec.leaves(message))
+        failed = codec.errors(message)
+        for path, value in self.values.items():
+            if _code_for(path, failed) is not None:
+                return True
+            if value is None and any(_related(path, other) for other in got):
+                return True
+            if value is not None and path in got and got[path] == value:
+                return True
+        return False
 
 
 class SscReceiver:
@@ -160,6 +178,10 @@ class SscReceiver:
         self._pending: dict[int, _Pending] = {}
         self._subscribe_xids: dict[int, str] = {}
         self._xid = random.randrange(1, 1 << 20)
+        #: Whether the device echoes ``xid`` (else replies are matched by address).
+        self._echoes_xid = False
+        #: A different serial answered at the address.
+        self._other_device = False
         self._last_rx = 0.0
         self._renew_after = self.timing.renew_after
         self._supervisor: asyncio.Task[None] | None = None
@@ -306,6 +328,7 @@ class SscReceiver:
     async def _establish(self, known: ReceiverInfo | None) -> ReceiverInfo:
         self._close_link()
         self._warned = False
+        self._other_device = False
         self._link = await open_udp(self.host, self.port, self._on_message)
         info, dialect, identity = await self._identify(known)
         if self._state is None:
@@ -465,9 +488,13 @@ class SscReceiver:
                 for group in self._groups:
                     if not group.metered:
                         self._send_read(group.paths)
-            if idle >= timing.keepalive_interval and now - last_ping >= timing.keepalive_interval:
+            if self._other_device:
+                _LOGGER.info("%s:%s now answers with another serial", self.host, self.port)
+                return
+            if now - last_ping >= timing.keepalive_interval:
+                # Also tells a device that replaced ours at the address (UDP has no connection).
                 last_ping = now
-                self._send_read([("device", "name")])
+                self._send_read([SERIAL_PATH])
 
     # --- subscriptions ---------------------------------------------------
 
@@ -514,8 +541,11 @@ class SscReceiver:
             if not isinstance(params, dict):
                 continue
             granted = codec.real(params.get("lifetime"), 0.05, 86_400)
-            if granted is not None and granted < self.timing.lifetime:
-                self._renew_after = min(self._renew_after, granted / 2)
+            if granted is not None and granted / 2 < self._renew_after:
+                self._renew_after = granted / 2
+                soon = asyncio.get_running_loop().time() + self._renew_after
+                for group in self._groups:
+                    group.due = min(group.due, soon)
 
     def _group_of(self, path: Path) -> Group | None:
         for group in self._groups:
@@ -538,16 +568,18 @@ class SscReceiver:
                 _LOGGER.exception("Ignoring a message from %s:%s", self.host, self.port)
 
     def _resolve(self, message: dict[str, Any]) -> None:
-        if not self._pending:
-            return
         xid = codec.xid(message)
         if xid is not None:
             if (pending := self._pending.pop(xid, None)) is not None:
+                self._echoes_xid = True
                 _settle(pending.future, message)
+            elif xid in self._subscribe_xids:
+                self._echoes_xid = True
             return
-        found = {p for p, _ in codec.leaves(message)} | {p for p, _ in codec.errors(message)}
+        if self._echoes_xid:
+            return  # a notification
         for key, pending in list(self._pending.items()):
-            if any(_related(a, b) for a in pending.paths for b in found):
+            if pending.answered_by(message):
                 del self._pending[key]
                 _settle(pending.future, message)
                 return
@@ -555,8 +587,11 @@ class SscReceiver:
     def _handle(self, message: dict[str, Any]) -> None:
         applier = self._require_applier()
         changes = Changes()
+        serial = self.state.info.serial
         for path, value in codec.leaves(message):
             applier.leaf(path, value, changes)
+            if path == SERIAL_PATH and serial and codec.clean_text(value, MODEL_WIDTH) != serial:
+                self._other_device = True
         xid = codec.xid(message)
         subscribed = self._subscribe_xids.get(xid) if xid is not None else None
         now = asyncio.get_running_loop().time()
@@ -619,7 +654,7 @@ class SscReceiver:
             link = self._require_link()
             xid = self._next_xid()
             future: asyncio.Future[dict[str, Any]] = loop.create_future()
-            self._pending[xid] = _Pending(frozenset(values), future)
+            self._pending[xid] = _Pending(values, future)
             while len(self._pending) > MAX_PENDING:
                 oldest = self._pending.pop(next(iter(self._pending)))
                 oldest.future.cancel()
