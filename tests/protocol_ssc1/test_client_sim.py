@@ -246,7 +246,10 @@ async def test_subscriptions_never_lapse_over_many_lifetimes(
     while loop.time() - start < 15.0:
         value = 20 + len(seen) % 50
         device.set_battery(1, percent=value)
-        await eventually(lambda: receiver.state.channel(1).battery_percent == value, timeout=1.0)
+        await eventually(
+            lambda v=value: receiver.state.channel(1).battery_percent == v,  # type: ignore[misc]
+            timeout=1.0,
+        )
         seen.append(value)
         await asyncio.sleep(0.2)
     elapsed = loop.time() - start
