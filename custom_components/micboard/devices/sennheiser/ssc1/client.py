@@ -598,6 +598,13 @@ class SscReceiver:
         renew: dict[str, Group] = {}
         for path, code in codec.errors(message):
             applier.error(path, code, changes)
+            if path[:3] == ("osc", "state", "subscribe") and code != codec.SUBSCRIPTION_ENDED:
+                # The device refuses subscribing (this group, or all when it names none).
+                for group in self._groups:
+                    if not group.polled and subscribed in (None, group.key):
+                        group.polled = True
+                        renew[group.key] = group
+                continue
             group = self._group_of(path)
             if group is None:
                 continue
