@@ -600,10 +600,10 @@ class SscReceiver:
             applier.error(path, code, changes)
             if path[:3] == ("osc", "state", "subscribe") and code != codec.SUBSCRIPTION_ENDED:
                 # The device refuses subscribing (this group, or all when it names none).
-                for group in self._groups:
-                    if not group.polled and subscribed in (None, group.key):
-                        group.polled = True
-                        renew[group.key] = group
+                for refused in self._groups:
+                    if not refused.polled and subscribed in (None, refused.key):
+                        refused.polled = True
+                        renew[refused.key] = refused
                 continue
             group = self._group_of(path)
             if group is None:
