@@ -31,6 +31,7 @@ type Address = tuple[str, int]
 DEFAULT_LIFETIME = 10.0
 PEER_TIMEOUT = 30.0
 MAX_SUBSCRIPTIONS = 1024
+MAX_PEERS = 64
 MAX_DATAGRAM = 65_000
 LIVE_INTERVAL = 0.5
 LIVE_DRAIN_STEPS = 60
@@ -287,6 +288,11 @@ class SscDevice:
         if self._hung:
             return
         self._peers[addr] = asyncio.get_running_loop().time()
+        while len(self._peers) > MAX_PEERS:
+            forgotten = min(self._peers, key=self._peers.__getitem__)
+            del self._peers[forgotten]
+            for key in [k for k in self.subscriptions if k[0] == forgotten]:
+                del self.subscriptions[key]
         try:
             message = json.loads(data.decode("utf-8"))
         except ValueError, RecursionError:

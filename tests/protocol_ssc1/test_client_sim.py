@@ -398,3 +398,24 @@ async def test_refresh_reads_everything_again(sim: SimFactory, client: ClientFac
     device.channel(1).name = "QUIET"
     await receiver.refresh()
     assert receiver.state.channel(1).name == "QUIET"
+
+
+async def test_requests_in_flight_fail_on_disconnect_and_stay_bounded(
+    sim: SimFactory, client: ClientFactory
+) -> None:
+    from custom_components.micboard.devices import DeviceConnectionError
+    from custom_components.micboard.devices.sennheiser.ssc1.client import MAX_PENDING
+
+    device = await sim("EWDX-EM2")
+    receiver = await client(device, timing=Timing(request_timeout=1, dead_after=60))
+    device.set_hung(True)
+    reads = [asyncio.ensure_future(receiver._request({("rx1", "name"): None})) for _ in range(80)]
+    await asyncio.sleep(0.05)
+    assert len(receiver._pending) <= MAX_PENDING
+    write = asyncio.ensure_future(receiver.set_channel_name(1, "LATE"))
+    await asyncio.sleep(0.05)
+    await receiver.disconnect()
+    with pytest.raises(DeviceConnectionError):
+        await write
+    await asyncio.gather(*reads, return_exceptions=True)
+    assert not receiver._pending

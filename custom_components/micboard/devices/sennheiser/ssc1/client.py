@@ -663,18 +663,15 @@ class SscReceiver:
             future: asyncio.Future[dict[str, Any]] = loop.create_future()
             self._pending[xid] = _Pending(values, future)
             while len(self._pending) > MAX_PENDING:
-                oldest = self._pending.pop(next(iter(self._pending)))
-                oldest.future.cancel()
+                # the oldest request stops being matched; its caller times out
+                del self._pending[next(iter(self._pending))]
             link.send({**body, "osc": {"xid": xid}})
             try:
                 return await asyncio.wait_for(future, self.timing.request_timeout)
             except TimeoutError:
+                pass
+            finally:
                 self._pending.pop(xid, None)
-            except asyncio.CancelledError:
-                self._pending.pop(xid, None)
-                if future.cancelled() and self._link is not None:
-                    continue  # pushed out of the table, not the caller's cancel
-                raise
         return None
 
     async def _read(
@@ -715,7 +712,9 @@ class SscReceiver:
     def _fail_pending(self) -> None:
         pending, self._pending = self._pending, {}
         for item in pending.values():
-            item.future.cancel()
+            if not item.future.done():
+                item.future.set_exception(DeviceConnectionError("link lost"))
+                item.future.exception()  # retrieved by the waiting caller, if any
 
     # --- helpers ---------------------------------------------------------
 
