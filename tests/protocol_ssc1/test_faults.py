@@ -170,10 +170,7 @@ def test_applier_never_raises_and_stays_in_range(messages: list[dict[str, Any]])
             if decoded is None:
                 continue
             changes = Changes()
-            for path, value in codec.leaves(decoded):
-                applier.leaf(path, value, changes)
-            for path, code in codec.errors(decoded):
-                applier.error(path, code, changes)
+            applier.message(decoded, changes)
             changes.updates()
         assert set(state.channels) <= set(range(1, dialect.channels + 1))
         for channel in state.channels.values():

@@ -74,6 +74,15 @@ class Applier:
 
     # --- entry points ----------------------------------------------------
 
+    def message(self, message: dict[str, Any], changes: Changes) -> None:
+        """Apply a whole message: presence first, then values, then error leaves."""
+        pairs = codec.leaves(message)
+        pairs.sort(key=lambda pair: 0 if _presence(pair[0]) else 1)
+        for path, value in pairs:
+            self.leaf(path, value, changes)
+        for path, code in codec.errors(message):
+            self.error(path, code, changes)
+
     def leaf(self, path: Path, value: Any, changes: Changes) -> None:
         """Apply one value (``null`` leaves carry nothing and are skipped)."""
         if value is None or not path:
@@ -262,6 +271,8 @@ class Applier:
             n = index + 1
             bay = self.state.channel(n)
             match key:
+                case _ if key in _PACK_FIELDS and bay.tx_on is False:
+                    changes.set(bay, n, _PACK_FIELDS[key], None)
                 case "bat_gauge":
                     changes.set(bay, n, "battery_percent", codec.integer(item, 0, 100))
                 case "bat_health":
@@ -276,9 +287,8 @@ class Applier:
                     changes.set(bay, n, "tx_on", not empty)
                     changes.set(bay, n, "tx_model", None if empty else kind)
                     if empty:
-                        for name in ("battery_percent", "battery_health_percent", "battery_cycles"):
+                        for name in _PACK_FIELDS.values():
                             changes.set(bay, n, name, None)
-                        changes.set(bay, n, "time_to_full_min", None)
                 case "state":
                     changes.set(bay, n, "bay_state", codec.clean_text(item, 16))
                 case "warnings":
@@ -289,6 +299,24 @@ class Applier:
 
 
 # --- converters --------------------------------------------------------------
+
+#: Charger values that belong to the pack in a bay (unknown while the bay is empty).
+_PACK_FIELDS = {
+    "bat_gauge": "battery_percent",
+    "bat_health": "battery_health_percent",
+    "bat_cycles": "battery_cycles",
+    "bat_timetofull": "time_to_full_min",
+}
+
+
+def _presence(path: Path) -> bool:
+    """Addresses that say whether a transmitter (or pack) is there."""
+    return (
+        path in {("mates", "active"), ("bays", "device_type"), ("mm",)}
+        or (len(path) == 2 and path[1] == "mates")
+        or path[1:] == ("skx", "battery")
+    )
+
 
 type TxHandler = Callable[[Any], tuple[str, object]]
 

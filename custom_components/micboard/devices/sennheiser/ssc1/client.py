@@ -587,17 +587,17 @@ class SscReceiver:
     def _handle(self, message: dict[str, Any]) -> None:
         applier = self._require_applier()
         changes = Changes()
-        serial = self.state.info.serial
-        for path, value in codec.leaves(message):
-            applier.leaf(path, value, changes)
-            if path == SERIAL_PATH and serial and codec.clean_text(value, MODEL_WIDTH) != serial:
-                self._other_device = True
+        applier.message(message, changes)
+        if (serial := self.state.info.serial) is not None:
+            device = message.get("device")
+            identity = device.get("identity") if isinstance(device, dict) else None
+            if isinstance(identity, dict) and "serial" in identity:
+                self._other_device |= codec.clean_text(identity["serial"], MODEL_WIDTH) != serial
         xid = codec.xid(message)
         subscribed = self._subscribe_xids.get(xid) if xid is not None else None
         now = asyncio.get_running_loop().time()
         renew: dict[str, Group] = {}
         for path, code in codec.errors(message):
-            applier.error(path, code, changes)
             if path[:3] == ("osc", "state", "subscribe") and code != codec.SUBSCRIPTION_ENDED:
                 # The device refuses subscribing (this group, or all when it names none).
                 for refused in self._groups:
