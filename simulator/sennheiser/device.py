@@ -345,7 +345,7 @@ class SscDevice:
         if followups:
             self._notify_peer(addr, followups, initial=True)
         if changed:
-            self.changed(changed, exclude=addr)
+            self.changed(changed)
 
     def _subscribe(
         self, entries: Any, addr: Address, errors: dict[str, Any]
@@ -394,7 +394,7 @@ class SscDevice:
             ack.append(echoed)
         return ack, initial
 
-    def changed(self, paths: Iterable[Path], *, exclude: Address | None = None) -> None:
+    def changed(self, paths: Iterable[Path]) -> None:
         """Values at ``paths`` changed: notify every subscriber (rate limits apply)."""
         if self._hung:
             return

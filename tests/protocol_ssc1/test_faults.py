@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import math
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings, strategies as st
+import pytest
 
 from custom_components.micboard.devices.models import ChannelState, ReceiverInfo, ReceiverState
 from custom_components.micboard.devices.sennheiser.ssc1 import codec, dialects
 from custom_components.micboard.devices.sennheiser.ssc1.apply import Applier, Changes
 
 from .conftest import ClientFactory, SimFactory
-from .helpers import dumps, eventually
+from .helpers import FAST, dumps, eventually
 
 HOSTILE: list[bytes] = [
     b"{not json",
@@ -71,13 +74,23 @@ def assert_in_range(channel: ChannelState, name_width: int = 8) -> None:
         assert flag in (None, True, False)
 
 
-async def test_hostile_datagrams_are_ignored(sim: SimFactory, client: ClientFactory) -> None:
+async def test_hostile_datagrams_are_ignored(
+    sim: SimFactory, client: ClientFactory, caplog: pytest.LogCaptureFixture
+) -> None:
     device = await sim("EWDX-EM2")
     receiver = await client(device, meter_rate_ms=200)
+    link = receiver._link
+    assert link is not None
+    malformed_before = link.malformed
     for payload in HOSTILE:
         device.emit_raw(payload)
     device.rename(2, "AFTER")
     await eventually(lambda: receiver.state.channel(2).name == "AFTER", what="still working")
+    # not JSON objects, or too large (the 64 KiB one and the deep nestings): dropped unread
+    assert link.malformed - malformed_before == 9
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    await asyncio.sleep(FAST.keepalive_interval)
+    assert receiver._link is link, "the link was kept"
     assert receiver.connected
     assert len(receiver.state.channels) == 2
     for channel in receiver.state.channels.values():
