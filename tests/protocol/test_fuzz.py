@@ -5,6 +5,7 @@ import random
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from custom_components.micboard.devices.models import Family, ReceiverInfo, ReceiverState
+from custom_components.micboard.devices.shure import CAPABILITIES
 from custom_components.micboard.devices.shure.decoder import Decoder
 from custom_components.micboard.devices.shure.discovery import parse_announcement
 from custom_components.micboard.devices.shure.framing import BracketParser, parse_star_datagram
@@ -46,7 +47,9 @@ streams = st.one_of(st.binary(max_size=300), adversarial)
 
 def _states() -> list[Decoder]:
     return [
-        Decoder(ReceiverState(ReceiverInfo(family, "X", 4, "127.0.0.1", 2202))) for family in Family
+        Decoder(ReceiverState(ReceiverInfo(family, "X", 4, "127.0.0.1", 2202)))
+        for family in Family
+        if family in CAPABILITIES  # Shure families only
     ]
 
 

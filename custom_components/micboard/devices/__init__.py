@@ -30,3 +30,9 @@ __all__ = [
     "UnsupportedDeviceError",
     "Update",
 ]
+
+# Manufacturer-neutral interface (see receiver.py, capabilities.py, registry.py).
+from .capabilities import Capability
+from .receiver import ProbeResult, Receiver
+
+__all__ += ["Capability", "ProbeResult", "Receiver"]

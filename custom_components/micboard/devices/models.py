@@ -20,6 +20,11 @@ class Family(StrEnum):
     AXIENT_DIGITAL = "axient_digital"
     UHFR = "uhfr"
     PSM1000 = "psm1000"
+    EW_DX = "ew_dx"
+    DIGITAL_6000 = "digital_6000"
+    SPEECHLINE_DW = "speechline_dw"
+    EW_D1 = "ew_d1"
+    CHG_70N = "chg_70n"
 
 
 class BatteryRuntimeStatus(StrEnum):
@@ -71,6 +76,14 @@ class ChannelState:
     rf_meter: int | None = None
     audio_meter: int | None = None
 
+    # Appended for other manufacturers (Sennheiser SSC) and chargers
+    link_quality_percent: int | None = None
+    low_signal: bool | None = None
+    warnings: tuple[str, ...] = ()
+    battery_charging: bool | None = None
+    time_to_full_min: int | None = None
+    bay_state: str | None = None
+
     def as_dict(self) -> dict[str, Any]:
         """Return the state as plain JSON-friendly data."""
         return {f.name: plain(getattr(self, f.name)) for f in fields(self)}
@@ -119,6 +132,8 @@ class ReceiverInfo:
     mac: str | None = None
     firmware: str | None = None
     rf_band: str | None = None
+    serial: str | None = None
+    manufacturer: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Return the info as plain JSON-friendly data."""
