@@ -11,11 +11,12 @@ from custom_components.micboard.devices import (
     DeviceNotRespondingError,
     Family,
     ProtocolError,
+    ReceiverChangedError,
     UnsupportedDeviceError,
     Update,
 )
 from custom_components.micboard.devices.models import TRANSMITTER_FIELDS
-from custom_components.micboard.devices.sennheiser.ssc1 import DeviceChangedError, Timing
+from custom_components.micboard.devices.sennheiser.ssc1 import Timing
 
 from .conftest import ClientFactory, SimFactory
 from .helpers import FAST, eventually
@@ -337,7 +338,7 @@ async def test_another_device_at_the_address_is_a_problem(
     other = await sim("EWDX-EM2", serial="2222222222", port=port)
     await eventually(lambda: not receiver.connected, timeout=4)
     await eventually(lambda: problems, timeout=4, what="problem reported")
-    assert isinstance(problems[0], DeviceChangedError)
+    assert isinstance(problems[0], ReceiverChangedError)
     assert problems[0].old.serial == "1111111111"
     assert problems[0].new.serial == "2222222222"
     await asyncio.sleep(0.8)

@@ -27,6 +27,7 @@ from ...exceptions import (
     DeviceNotRespondingError,
     NotAShureDeviceError,
     ProtocolError,
+    ReceiverChangedError,
     UnsupportedDeviceError,
 )
 from ...models import Family, ReceiverInfo, ReceiverState, Update
@@ -66,19 +67,6 @@ IDENTITY_PATHS: tuple[Path, ...] = (
 
 class NotAnSscDeviceError(NotAShureDeviceError):
     """Something answered on the port, but not with SSC v1 JSON objects."""
-
-
-class DeviceChangedError(DeviceError):
-    """A different device (another serial, model or size) now answers at the address."""
-
-    def __init__(self, old: ReceiverInfo, new: ReceiverInfo) -> None:
-        """Remember both identities."""
-        super().__init__(
-            f"{old.host}:{old.port} is now {new.model} {new.serial or ''}".rstrip()
-            + f" (was {old.model} {old.serial or ''})".rstrip()
-        )
-        self.old = old
-        self.new = new
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,7 +383,7 @@ class SscReceiver:
                 changed = (known.model, known.channel_count) != (info.model, info.channel_count)
             if changed:
                 self._close_link()
-                raise DeviceChangedError(known, info)
+                raise ReceiverChangedError(known, info)
         identity: dict[Path, Any] = {p: values[p] for p in (("device", "name"),) if p in values}
         return info, dialect, identity
 
@@ -452,7 +440,7 @@ class SscReceiver:
                 await asyncio.sleep(delay * random.uniform(0.8, 1.2))
                 try:
                     await self._establish(state.info)
-                except (DeviceChangedError, NotAnSscDeviceError, UnsupportedDeviceError) as err:
+                except (ReceiverChangedError, NotAnSscDeviceError, UnsupportedDeviceError) as err:
                     self._close_link()
                     self._report_problem(err)
                 except DeviceError as err:
