@@ -237,6 +237,8 @@ describe("7. ID, name and performer", () => {
     expect(splitName("BP-3 Pastor Dave")).toEqual({ id: "BP-3", name: "Pastor Dave" });
     expect(splitName("IEM 2 Drums")).toEqual({ id: "IEM 2", name: "Drums" });
     expect(splitName("Lectern")).toEqual({ id: null, name: "Lectern" });
+    expect(splitName("BV 1")).toEqual({ id: null, name: "BV 1" });
+    expect(splitName("HH01")).toEqual({ id: null, name: "HH01" });
   });
 
   it("shows the whole performer, never cut", async () => {

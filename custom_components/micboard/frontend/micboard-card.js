@@ -239,7 +239,8 @@ export function splitName(text) {
   const value = typeof text === "string" ? text.trim() : "";
   if (!value) return { id: null, name: "" };
   const words = value.split(/\s+/);
-  if (words.length > 1 && /^[A-Za-z]+$/.test(words[0]) && /^\d+$/.test(words[1])) {
+  // An ID needs a name after it: "BV 1" alone is a name.
+  if (words.length > 2 && /^[A-Za-z]+$/.test(words[0]) && /^\d+$/.test(words[1])) {
     return { id: `${words[0]} ${words[1]}`, name: words.slice(2).join(" ") };
   }
   if (words.length > 1 && /\d/.test(words[0]) && words[0].length <= 6) {
@@ -933,14 +934,15 @@ ha-card {
   opacity: 0.9;
   background: repeating-linear-gradient(135deg, currentColor 0 3px, transparent 3px 6px);
 }
-.tile.previous[data-last-battery="good"] { --bg: #1f5fae; }
-.tile.previous[data-last-battery="low"] { --bg: repeating-linear-gradient(135deg, #545a61 0 14px, #8a6a10 14px 28px); }
-.tile.previous[data-last-battery="critical"] { --bg: repeating-linear-gradient(135deg, #545a61 0 14px, #7a1c17 14px 28px); }
+.tile.previous[data-last-battery="good"] { background: #1f5fae; }
+.tile.previous[data-last-battery="low"] { background: repeating-linear-gradient(135deg, #545a61 0 14px, #8a6a10 14px 28px); }
+.tile.previous[data-last-battery="critical"] { background: repeating-linear-gradient(135deg, #545a61 0 14px, #7a1c17 14px 28px); }
 .tile.peak { animation: peak 0.5s ease-in-out infinite alternate; }
 @keyframes peak { from { box-shadow: inset 0 0 0 0 #ff2d2d; } to { box-shadow: inset 0 0 0 7px #ff2d2d; filter: brightness(1.35); } }
 .tile.short .lasts { background: #f0a202; color: #16120a; }
 .lasts {
-  margin-left: 2.5cqi; padding: 0.4cqi 1.6cqi; border-radius: 1.4cqi; background: rgba(0, 0, 0, 0.3);
+  font-size: clamp(12px, 8cqi, 46px); font-weight: 700; line-height: 1.1; white-space: nowrap;
+  font-variant-numeric: tabular-nums; padding: 0.4cqi 1.6cqi; border-radius: 1.4cqi; background: rgba(0, 0, 0, 0.3);
 }
 .lasts[hidden] { display: none; }
 .dots { display: flex; gap: 0.8cqi; }
@@ -1000,7 +1002,7 @@ ha-card {
 .size-tv .chip { font-size: min(8cqh, 5cqi); }
 .size-tv .names { font-size: min(12cqh, 8cqi); }
 .size-tv .performer { font-size: min(17cqh, 11cqi); }
-.size-tv .btext { font-size: min(11cqh, 7cqi); }
+.size-tv .btext, .size-tv .lasts { font-size: min(11cqh, 7cqi); }
 .size-tv .bars { height: min(11cqh, 7cqi); }
 .size-tv .bars i { width: min(6cqh, 4.4cqi); }
 .size-tv .meters, .size-tv .foot, .size-tv .where { display: none; }
@@ -1013,10 +1015,13 @@ ha-card {
 .size-tv .tile[data-face="true"] .performer { padding-right: 0; }
 :host(.kiosk) { position: fixed; inset: 0; z-index: 8; }
 :host(.kiosk) ha-card { border-radius: 0; height: 100vh; }
-.kiosk.board { height: 100vh; box-sizing: border-box; padding: 8px; }
+.kiosk.board { height: 100vh; box-sizing: border-box; padding: 8px; display: flex; flex-direction: column; }
+.kiosk.board .grid { flex: 1; min-height: 0; height: auto; }
+:host(:fullscreen) .board { height: 100vh; box-sizing: border-box; display: flex; flex-direction: column; }
+:host(:fullscreen) .grid { flex: 1; min-height: 0; height: auto; }
 :host(:fullscreen) ha-card { height: 100vh; border-radius: 0; }
 .performer[hidden] { display: none; }
-.battery { display: flex; align-items: center; gap: 3cqi; min-height: 8cqi; }
+.battery { display: flex; flex-wrap: wrap; align-items: center; gap: 1.5cqi 3cqi; min-height: 8cqi; }
 .bars { display: flex; gap: 1.4cqi; align-items: stretch; height: clamp(12px, 8cqi, 40px); }
 .bars i {
   display: block; width: clamp(8px, 5.4cqi, 28px); border-radius: 1cqi;
@@ -1131,8 +1136,8 @@ class Tile {
     this.percent = el("span", "percent");
     this.runtime = el("span", "runtime");
     this.lasts = el("span", "lasts");
-    this.btext.append(this.percent, this.runtime, this.lasts);
-    battery.append(this.bars, this.btext);
+    this.btext.append(this.percent, this.runtime);
+    battery.append(this.bars, this.btext, this.lasts);
     this.meters = el("div", "meters");
     const rf = (this.rfRow = el("div", "meter rf"));
     this.antA = el("b", "", "A");
@@ -1287,7 +1292,7 @@ class Tile {
 
   drawChart() {
     const view = this.view;
-    const hidden = !view.config.show_charts || !view.feed;
+    const hidden = !view.config.show_charts || !view.feed || this.slot.entryId === OFFLINE_PREFIX;
     this.chart.style.display = hidden ? "none" : "";
     if (hidden) return;
     const samples = view.feed.history.get(this.slot.key) || [];
@@ -1500,7 +1505,7 @@ class MicboardCard extends HTMLElement {
     this._title = el("div", "title", this._config.title || "");
     this._groups = el("div", "groups");
     this._status = el("div", "status");
-    const full = button("⛶", "Fullscreen (f)", () => this.toggleFullscreen());
+    const full = button("Full screen", "Fullscreen (f)", () => this.toggleFullscreen());
     full.className = "full";
     header.append(this._title, this._groups, this._status, full);
     this._message = el("div", "message");
