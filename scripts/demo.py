@@ -34,6 +34,8 @@ async def run(args: argparse.Namespace) -> int:
         PASSWORD,
         USERNAME,
         assign_performers,
+        create_persons,
+        demo_groups,
         log,
         running_stack,
         save_dashboard,
@@ -50,7 +52,23 @@ async def run(args: argparse.Namespace) -> int:
     ) as stack:
         assigned = await assign_performers(stack)
         log(f"assigned {assigned} performers")
-        board = await save_dashboard(stack, {"type": "custom:micboard-card", "title": "Venue"})
+        await create_persons(stack)
+        groups = await demo_groups(stack)
+        card = {"type": "custom:micboard-card", "title": "Venue", "groups": groups}
+        # The TV view: the whole screen, no header or sidebar; a spare in-ear
+        # pack without a network port as an offline slot.
+        tv = {
+            **card,
+            "size": "tv",
+            "kiosk": True,
+            "show_end": "22:00",
+            "offline": [{"id": "PSM9", "name": "Spare IEM"}],
+        }
+        board = await save_dashboard(
+            stack,
+            card,
+            extra_views=[{"title": "TV", "path": "tv", "type": "panel", "cards": [tv]}],
+        )
         log(f"the board ({board}) is the default dashboard")
         print(
             "\n"

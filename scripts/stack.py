@@ -32,10 +32,11 @@ import subprocess
 import sys
 import time
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 
-from simulator.venue import DEMO_PERFORMERS, VENUE_MODELS
+from simulator.venue import DEMO_PERFORMERS, DEMO_VENUE, VENUE_MODELS
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -426,7 +427,12 @@ async def wait_loaded(session: aiohttp.ClientSession, stack: Stack, seconds: flo
 
 
 async def save_dashboard(
-    stack: Stack, card: dict[str, Any], *, url_path: str = DASHBOARD, default: bool = True
+    stack: Stack,
+    card: dict[str, Any],
+    *,
+    url_path: str = DASHBOARD,
+    default: bool = True,
+    extra_views: list[dict[str, Any]] | None = None,
 ) -> str:
     """Put ``card`` alone in a panel view of a sidebar dashboard; return the view's path.
 
@@ -458,7 +464,8 @@ async def save_dashboard(
             "config": {
                 "title": "Micboard",
                 "views": [
-                    {"title": "Micboard", "path": BOARD_VIEW, "type": "panel", "cards": [card]}
+                    {"title": "Micboard", "path": BOARD_VIEW, "type": "panel", "cards": [card]},
+                    *(extra_views or []),
                 ],
             },
         },
@@ -497,6 +504,52 @@ async def assign_performers(stack: Stack, performers: dict[str, str] = DEMO_PERF
             },
         )
     return len(found)
+
+
+def _face(name: str, colour: str) -> str:
+    """A small picture for a person: initials on a colour (an inline SVG, no file)."""
+    initials = "".join(word[0] for word in name.split()[:2]).upper()
+    svg = (
+        "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 64 64'>"
+        f"<rect width='64' height='64' fill='{colour}'/>"
+        "<text x='32' y='42' font-size='26' font-family='sans-serif' fill='white' "
+        f"text-anchor='middle'>{initials}</text></svg>"
+    )
+    return "data:image/svg+xml," + quote(svg)
+
+
+async def create_persons(stack: Stack, performers: dict[str, str] = DEMO_PERFORMERS) -> int:
+    """A Home Assistant person with a picture for each demo performer (the card's faces)."""
+    existing = await ws_command(stack, {"type": "person/list"})
+    names = {person["name"] for person in existing.get("storage", [])}
+    colours = ("#b4542d", "#2d6cb4", "#7a2db4", "#2d9e6a")
+    created = 0
+    for index, name in enumerate(sorted(set(performers.values()))):
+        if name in names:
+            continue
+        picture = _face(name, colours[index % len(colours)])
+        await ws_command(stack, {"type": "person/create", "name": name, "picture": picture})
+        created += 1
+    return created
+
+
+async def demo_groups(stack: Stack) -> list[dict[str, Any]]:
+    """Two groups for the board (keys 1 and 2): the stage and the spoken word."""
+    async with aiohttp.ClientSession() as session:
+        entries = {
+            entry["title"]: entry["entry_id"] for entry in await _config_entries(session, stack)
+        }
+
+    def slots(name: str) -> list[str | None]:
+        receiver = next(item for item in DEMO_VENUE if item.device_id == name)
+        entry = entries.get(name)
+        return [f"{entry}:{n}" for n in range(1, len(receiver.channels) + 1)] if entry else []
+
+    # A spacer between the two racks, as they stand on the shelf.
+    return [
+        {"name": "Stage", "slots": [*slots("Stage L"), None, *slots("Stage R")]},
+        {"name": "Speech", "slots": [*slots("Lectern"), *slots("Foyer")]},
+    ]
 
 
 def _stop(processes: list[subprocess.Popen[bytes]]) -> None:

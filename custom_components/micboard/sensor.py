@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from homeassistant.components.sensor import (
@@ -31,6 +32,7 @@ from .coordinator import MicboardConfigEntry
 from .devices import ChannelState, Family, ReceiverState
 from .entity import MicboardChannelEntity, MicboardEntity
 from .helpers import battery_level
+from .runout import runs_out_at
 from .venue import VENUE_DEVICE, VenueSummary
 
 PARALLEL_UPDATES = 0
@@ -46,7 +48,7 @@ AUDIO_DBFS = frozenset({Family.ULXD, Family.QLXD, Family.AXIENT_DIGITAL, Family.
 class MicboardSensorDescription(SensorEntityDescription):
     """A channel sensor and how to read it."""
 
-    value_fn: Callable[[ChannelState], StateType]
+    value_fn: Callable[[ChannelState], StateType | datetime]
     families: frozenset[Family] = ALL
     #: Transmitter values read unknown while the transmitter is off.
     transmitter: bool = False
@@ -74,6 +76,14 @@ SENSORS: tuple[MicboardSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda channel: channel.battery_runtime_min,
         families=RUNTIME,
+        transmitter=True,
+    ),
+    MicboardSensorDescription(
+        key="battery_runs_out",
+        translation_key="battery_runs_out",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=runs_out_at,
+        families=MICROPHONES,
         transmitter=True,
     ),
     MicboardSensorDescription(
@@ -260,11 +270,13 @@ class MicboardChannelSensor(MicboardChannelEntity, SensorEntity):
     entity_description: MicboardSensorDescription
 
     @property
-    def native_value(self) -> StateType:
+    def native_value(self) -> StateType | datetime:
         """The description's value, unknown for a transmitter that is off."""
         channel = self.channel
         description = self.entity_description
         if description.transmitter and channel.tx_on is False:
+            if description.key == "battery_runs_out":
+                runs_out_at(channel)  # forget the pack that was in it
             return None
         if description.metered and not self.coordinator.meters_live:
             return None

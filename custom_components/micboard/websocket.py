@@ -21,8 +21,9 @@ from .alerts import AlertSettings, battery_state
 from .assignments import async_get_manager
 from .const import EVENT_ALERT, SIGNAL_ASSIGNMENTS_CHANGED, SIGNAL_RECEIVERS_CHANGED
 from .coordinator import MicboardConfigEntry, MicboardCoordinator, receiver_entries
-from .devices import Update
+from .devices import ChannelState, Update
 from .devices.models import plain
+from .runout import runs_out_at
 
 #: Integers beyond this lose precision in JavaScript: they are sent as unknown.
 MAX_SAFE_INTEGER = 2**53 - 1
@@ -76,6 +77,7 @@ def channel_payload(
             "battery_state": battery_state(
                 channel, AlertSettings.from_options(dict(coordinator.config_entry.options))
             ),
+            "runout_at": _runout(channel),
             "device_id": device.id if device else None,
             "device_name": (device.name_by_user or device.name) if device else None,
             "area_id": (device.area_id if device else None)
@@ -104,6 +106,12 @@ def receiver_payload(hass: HomeAssistant, entry: MicboardConfigEntry) -> dict[st
             for number in range(1, receiver.info.channel_count + 1)
         ],
     }
+
+
+def _runout(channel: ChannelState) -> str | None:
+    """When the channel's pack runs out (ISO 8601), as the sensor says."""
+    when = runs_out_at(channel)
+    return when.isoformat() if when is not None else None
 
 
 BATTERY_FIELDS = frozenset({"tx_on", "battery_percent", "battery_bars", "battery_runtime_min"})
@@ -224,6 +232,7 @@ class _Subscription:
             }
             if BATTERY_FIELDS & fields:
                 data["battery_state"] = battery_state(channel, settings)
+                data["runout_at"] = _runout(channel)
             self._send(
                 {
                     "type": "meter" if metered else "channel",

@@ -90,7 +90,8 @@ describe("micboard-card with a fake hass", () => {
 
     const first = tile(card, "rx1:1");
     expect(text(first, ".slot")).toBe("1");
-    expect(text(first, ".name")).toBe("HH01 Lead");
+    expect(text(first, ".id")).toBe("HH01");
+    expect(text(first, ".name")).toBe("Lead");
     expect(text(first, ".performer")).toBe("Fatai");
     expect(first.querySelector(".performer").hidden).toBe(false);
     expect(text(first, ".percent")).toBe("90%");
@@ -148,7 +149,9 @@ describe("micboard-card with a fake hass", () => {
     expect(first.dataset.state).toBe("tx_off");
     expect(first.style.getPropertyValue("--bg")).toBe(STATES.tx_off.colour);
     expect(text(first, ".chip.state")).toBe("TX OFF");
-    expect(text(first, ".percent")).toBe("");
+    // The last known battery stays, marked as such (display memory only).
+    expect(text(first, ".percent")).toBe("90%");
+    expect(first.dataset.lastBattery).toBe("good");
     expect(first.dataset.rf).toBe("0");
 
     fake.deliver({ type: "channel", entry_id: "rx1", channel: 1, data: { tx_on: true } });

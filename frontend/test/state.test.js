@@ -145,7 +145,8 @@ describe("battery", () => {
   });
 
   it("status thresholds: ≤ 10 % critical, ≤ 20 % low, bars 0–2 / 3 / 4–5", () => {
-    const at = (bars, percent) => batteryStatus(channel(1, { battery_bars: bars, battery_percent: percent }));
+    const at = (bars, percent) =>
+      batteryStatus(channel(1, { battery_bars: bars, battery_percent: percent }), "thresholds");
     expect(at(null, 100)).toBe("good");
     expect(at(null, 21)).toBe("good");
     expect(at(null, 20)).toBe("low");
@@ -159,8 +160,9 @@ describe("battery", () => {
     expect(at(null, null)).toBe(null);
   });
 
-  it("the integration's battery_state (its thresholds) wins over the bar rule", () => {
-    const with_ = (extra) => batteryStatus(channel(1, { battery_bars: 2, battery_percent: null, ...extra }));
+  it("with threshold colours the integration's battery_state (its thresholds) wins over the bar rule", () => {
+    const with_ = (extra) =>
+      batteryStatus(channel(1, { battery_bars: 2, battery_percent: null, ...extra }), "thresholds");
     expect(with_({ battery_state: "good" })).toBe("good");
     expect(with_({ battery_state: "low" })).toBe("low");
     expect(with_({ battery_state: "critical" })).toBe("critical");

@@ -174,9 +174,12 @@ def test_the_board_is_the_default_dashboard_in_the_sidebar(demo: DemoRun) -> Non
     assert ours[0]["show_in_sidebar"] is True
     assert ours[0]["require_admin"] is False
     assert system["value"]["default_panel"] == stack.DASHBOARD
-    (view,) = board["views"]
+    # The board first (where the dashboard opens), then the kiosk TV view.
+    view, tv = board["views"]
     assert view["path"] == stack.BOARD_VIEW
     assert [card["type"] for card in view["cards"]] == ["custom:micboard-card"]
+    assert tv["path"] == "tv"
+    assert [(card["size"], card["kiosk"]) for card in tv["cards"]] == [("tv", True)]
     # Nothing waits for a restart: no legacy storage file to migrate.
     assert not (demo.config / ".storage" / "lovelace").exists()
     # The address printed is Home Assistant's root, which opens on the board.

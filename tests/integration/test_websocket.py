@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 
 from custom_components.micboard.frontend import DATA_CARD
 
@@ -132,3 +134,30 @@ async def test_battery_state_and_alerts_follow_the_thresholds(
             event = await _next(client, "channel")
             seen.update(event["data"])
     assert seen["battery_bars"] == 1
+
+
+async def test_stream_says_when_the_pack_runs_out(
+    hass: HomeAssistant, hass_ws_client, simulated, setup_receiver
+) -> None:
+    receiver = await simulated("ULXD4D")
+    await setup_receiver(receiver)
+    client = await hass_ws_client(hass)
+    await client.send_json({"id": 1, "type": "micboard/subscribe"})
+    assert (await client.receive_json())["success"] is True
+    snapshot = await _next(client, "snapshot")
+    first = snapshot["receivers"][0]["channels"][0]
+    # 540 min reported at the start: the same figure as the sensor.
+    assert datetime.fromisoformat(first["runout_at"]) > dt_util.utcnow() + timedelta(minutes=530)
+
+    receiver.drain_battery(1, 450)
+    change = await _next(client, "channel")
+    while change["channel"] != 1 or "runout_at" not in change["data"]:
+        change = await _next(client, "channel")
+    when = datetime.fromisoformat(change["data"]["runout_at"])
+    assert abs((when - dt_util.utcnow() - timedelta(minutes=90)).total_seconds()) < 30
+
+    receiver.set_transmitter(1, False)
+    change = await _next(client, "channel")
+    while change["channel"] != 1 or "tx_on" not in change["data"]:
+        change = await _next(client, "channel")
+    assert change["data"]["runout_at"] is None
