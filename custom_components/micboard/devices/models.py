@@ -84,6 +84,12 @@ class ChannelState:
     time_to_full_min: int | None = None
     bay_state: str | None = None
 
+    # Transmitter power lock (ULX-D TX_PWR_LOCK, Axient TX_LOCK ALL/POWER)
+    tx_power_lock: bool | None = None
+    # In-ear transmitters with two inputs (PSM1000): each side's meter, 0–100
+    audio_meter_left: int | None = None
+    audio_meter_right: int | None = None
+
     def as_dict(self) -> dict[str, Any]:
         """Return the state as plain JSON-friendly data."""
         return {f.name: plain(getattr(self, f.name)) for f in fields(self)}
@@ -99,6 +105,9 @@ METER_FIELDS = frozenset(
         "audio_peak_dbfs",
         "rf_meter",
         "audio_meter",
+        "audio_meter_left",
+        "audio_meter_right",
+        "link_quality_percent",
     }
 )
 
@@ -117,6 +126,7 @@ TRANSMITTER_FIELDS = (
     "battery_cycles",
     "battery_temperature_c",
     "battery_type",
+    "tx_power_lock",
 )
 
 

@@ -183,6 +183,16 @@ def _error_flag(value: str) -> bool | None:
     return word in {"ERROR", "ON", "MISMATCH"}
 
 
+def _power_locked(value: str) -> bool | None:
+    """Axient ``TX_LOCK``: ``ALL``/``POWER`` lock the power switch, ``MENU``/``NONE`` do not."""
+    word = convert.word(value)
+    if word in {"ALL", "POWER"}:
+        return True
+    if word in {"MENU", "NONE"}:
+        return False
+    return None
+
+
 def _lower_word(value: str) -> str | None:
     word = convert.word(value)
     return word.lower() if word else None
@@ -281,6 +291,7 @@ def _ulx_table(family: Family) -> dict[str, ChannelHandler]:
         "TX_OFFSET": _field("tx_offset_db", _offset(0)),
         "TX_RF_PWR": _field("tx_power", _lower_word),
         "TX_MUTE_STATUS": _field("tx_muted", convert.on_off),
+        "TX_PWR_LOCK": _field("tx_power_lock", convert.on_off),
         "BATT_BARS": _field("battery_bars", convert.bars),
         "BATT_CHARGE": _field("battery_percent", convert.percent),
         "BATT_HEALTH": _field("battery_health_percent", convert.percent),
@@ -345,6 +356,7 @@ AD_CHANNEL: dict[str, ChannelHandler] = {
     "TX_OFFSET": _field("tx_offset_db", _offset(12)),
     "TX_POWER_LEVEL": _field("tx_power", _milliwatts),
     "TX_MUTE_MODE_STATUS": _field("tx_muted", _tx_muted),
+    "TX_LOCK": _field("tx_power_lock", _power_locked),
     "TX_BATT_BARS": _field("battery_bars", convert.bars),
     "TX_BATT_CHARGE_PERCENT": _field("battery_percent", convert.percent),
     "TX_BATT_HEALTH_PERCENT": _field("battery_health_percent", convert.percent),
@@ -677,6 +689,7 @@ class Decoder:
         elif self._psm_meters and (side := PSM_METERS.get(param)) is not None:
             sides = self._psm_levels.setdefault(channel.number, [None, None])
             sides[side] = convert.psm_meter(_first(args))
+            _set(channel, ("audio_meter_left", "audio_meter_right")[side], sides[side], changed)
             known = [level for level in sides if level is not None]
             _set(channel, "audio_meter", max(known) if known else None, changed)
         if (presence := self._presence_table.get(param)) is not None:
