@@ -96,3 +96,53 @@ def test_issues_are_either_fixable_or_descriptive() -> None:
     """hassfest: an issue has a description or a fix flow, never both."""
     for name, issue in _json("strings.json")["issues"].items():
         assert ("description" in issue) != ("fix_flow" in issue), name
+
+
+#: Rules per tier (cumulative), as the Integration Quality Scale lists them.
+TIERS = {
+    "bronze": {
+        "action-setup", "appropriate-polling", "brands", "common-modules", "config-flow",
+        "config-flow-test-coverage", "dependency-transparency", "docs-actions",
+        "docs-conditions", "docs-high-level-description", "docs-installation-instructions",
+        "docs-removal-instructions", "docs-triggers", "entity-event-setup",
+        "entity-unique-id", "has-entity-name", "runtime-data", "test-before-configure",
+        "test-before-setup", "unique-config-entry",
+    },
+    "silver": {
+        "action-exceptions", "config-entry-unloading", "docs-configuration-parameters",
+        "docs-installation-parameters", "entity-unavailable", "integration-owner",
+        "log-when-unavailable", "parallel-updates", "reauthentication-flow", "test-coverage",
+    },
+    "gold": {
+        "devices", "diagnostics", "discovery", "discovery-update-info", "docs-data-update",
+        "docs-examples", "docs-known-limitations", "docs-supported-devices",
+        "docs-supported-functions", "docs-troubleshooting", "docs-use-cases",
+        "dynamic-devices", "entity-category", "entity-device-class",
+        "entity-disabled-by-default", "entity-translations", "exception-translations",
+        "icon-translations", "reconfiguration-flow", "repair-issues", "stale-devices",
+    },
+    "platinum": {"async-dependency", "inject-websession", "strict-typing"},
+}  # fmt: skip
+
+
+def test_manifest_claims_no_tier_the_checklist_does_not_support() -> None:
+    rules = yaml.safe_load((INTEGRATION / "quality_scale.yaml").read_text())["rules"]
+    assert set(rules) == set().union(*TIERS.values())
+    status = {
+        rule: value if isinstance(value, str) else value["status"] for rule, value in rules.items()
+    }
+    for rule, value in rules.items():
+        if not isinstance(value, str) and value["status"] in {"exempt", "todo"}:
+            assert value.get("comment"), f"{rule} needs a reason"
+    reached = None
+    for tier in ("bronze", "silver", "gold", "platinum"):
+        if any(status[rule] == "todo" for rule in TIERS[tier]):
+            break
+        reached = tier
+    claimed = _json("manifest.json").get("quality_scale")
+    order = [None, "bronze", "silver", "gold", "platinum"]
+    assert order.index(claimed) <= order.index(reached)
+    # The device library ships inside the integration: not yet a released dependency.
+    assert status["dependency-transparency"] == "todo"
+    assert status["stale-devices"] == "done"
+    assert status["test-before-setup"] == "done"
