@@ -55,6 +55,13 @@ def _endpoint(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _spec(text: str) -> tuple[str, int]:
     model, sep, port = text.rpartition(":")
     if not sep:
@@ -324,7 +331,10 @@ def ctl(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "dns_sd", False) and not _loopback(args.host):
+        parser.error("--dns-sd answers on the loopback only: use it with a 127.x --host")
     if args.command == "ctl":
         return ctl(args)
     with contextlib.suppress(KeyboardInterrupt):

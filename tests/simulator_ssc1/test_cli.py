@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 from zeroconf import DNSIncoming, DNSPointer
 
-from simulator.cli import _make_receivers, build_parser
+from simulator.cli import _make_receivers, build_parser, main
 from simulator.sennheiser import SSC_MODELS
 from simulator.sennheiser.dnssd import SERVICE, build_query
 
@@ -153,3 +153,10 @@ def test_spec_accepts_both_manufacturers_and_rejects_others() -> None:
     assert [rx.model for rx in receivers] == ["EWDX-EM2", "AD4Q", "EM6000"]
     with pytest.raises(SystemExit):
         build_parser().parse_args(["run", "EWDX-EM9:0"])
+
+
+def test_dns_sd_refuses_a_non_loopback_host(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as raised:
+        main(["run", "EWDX-EM2:0", "--host", "192.0.2.1", "--dns-sd"])
+    assert raised.value.code == 2
+    assert "loopback only" in capsys.readouterr().err
