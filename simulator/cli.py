@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from simulator.models import FAMILIES, MODELS
+from simulator.sennheiser.models import SSC_MODELS
 
 if TYPE_CHECKING:
-    from simulator.receiver import SimReceiver
+    from simulator.venue import SimDevice
 
 __all__ = ["build_parser", "main"]
 
@@ -28,8 +29,14 @@ def _models_epilog() -> str:
         described = ", ".join(f"{m} ({MODELS[m].channels} ch)" for m in models)
         lines.append(f"  {family:15} {described}")
     lines.append("")
+    lines.append("Sennheiser SSC v1 models (JSON over UDP):")
+    for model, spec in SSC_MODELS.items():
+        unit = "bays" if spec.tree == "charger" else "ch"
+        lines.append(f"  {model:15} {spec.product} ({spec.channels} {unit})")
+    lines.append("")
     lines.append("examples:")
     lines.append("  python -m simulator run ULXD4Q:2202 AD4Q:2203 --control-port 8080")
+    lines.append("  python -m simulator run EWDX-EM4:4545 CHG70N:4546 --dns-sd --control-port 8081")
     lines.append("  python -m simulator venue --base-port 22020 --live")
     lines.append("  python -m simulator ctl --control http://127.0.0.1:8080 tx ULXD4Q-2202 1 off")
     return "\n".join(lines)
@@ -48,13 +55,20 @@ def _endpoint(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _spec(text: str) -> tuple[str, int]:
     model, sep, port = text.rpartition(":")
     if not sep:
         model, port = text, "0"
     if not port.isdigit():
         raise argparse.ArgumentTypeError(f"expected MODEL:PORT, got {text!r}")
-    if model.upper() not in {m.upper() for m in MODELS}:
+    if model.upper() not in {m.upper() for m in (*MODELS, *SSC_MODELS)}:
         raise argparse.ArgumentTypeError(f"unknown model {model!r}")
     return model, int(port)
 
@@ -74,13 +88,25 @@ def _add_serve_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--answers-model", action="store_true", help="ULX-D/QLX-D answer GET MODEL")
     p.add_argument("--hang-on-dead-client", action="store_true", help="QLX-D lock-up fault")
+    p.add_argument(
+        "--dns-sd",
+        action="store_true",
+        help="answer DNS-SD (_ssc._udp) for the SSC v1 devices, on 127.0.0.1 only: "
+        "one-shot queries on --dns-sd-port, mDNS on the loopback (IP TTL 0)",
+    )
+    p.add_argument(
+        "--dns-sd-port", type=int, default=0, help="127.0.0.1 port for one-shot DNS-SD queries"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (``--help`` lists every family and model)."""
     parser = argparse.ArgumentParser(
         prog="python -m simulator",
-        description="Fake Shure wireless receivers speaking the ASCII control protocol.",
+        description=(
+            "Fake Shure wireless receivers speaking the ASCII control protocol, and fake "
+            "Sennheiser receivers and chargers speaking SSC v1."
+        ),
         epilog=_models_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -90,7 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_serve_options(run)
     venue = sub.add_parser(
         "venue",
-        help="the demo venue: one named receiver of each family on consecutive ports",
+        help="the demo venue: one named receiver of each Shure family, an EW-DX EM 4 and "
+        "a CHG 70N on consecutive ports",
     )
     venue.add_argument("--base-port", type=int, default=22020, help="first port (0 = ephemeral)")
     _add_serve_options(venue)
@@ -165,19 +192,22 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _make_receivers(args: argparse.Namespace) -> list[SimReceiver]:
-    from simulator.receiver import create_receiver
-    from simulator.venue import Venue
+def _make_receivers(args: argparse.Namespace) -> list[SimDevice]:
+    from simulator.venue import Venue, create_device
 
     opts = _options(args)
     if args.command == "venue":
         return Venue.demo(host=args.host, base_port=args.base_port, **opts).receivers
     return [
-        create_receiver(
+        create_device(
             model,
             host=args.host,
             port=port,
-            mac=f"00:0E:DD:AA:BC:{i + 1:02X}",
+            mac=(
+                f"00:1B:66:AA:BC:{i + 1:02X}"
+                if model.upper() in {m.upper() for m in SSC_MODELS}
+                else f"00:0E:DD:AA:BC:{i + 1:02X}"
+            ),
             seed=args.seed + i,
             **opts,
         )
@@ -188,17 +218,21 @@ def _make_receivers(args: argparse.Namespace) -> list[SimReceiver]:
 async def serve(args: argparse.Namespace) -> int:
     """Run receivers until SIGINT/SIGTERM."""
     from simulator.control import ControlServer  # aiohttp: only needed when serving
+    from simulator.receiver import SimReceiver
+    from simulator.sennheiser.device import SscDevice
+    from simulator.sennheiser.dnssd import DnsSdResponder
     from simulator.slp import SlpAnnouncer
 
     receivers = _make_receivers(args)
     control: ControlServer | None = None
     slp: SlpAnnouncer | None = None
+    dnssd: DnsSdResponder | None = None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    started: list[SimReceiver] = []
+    started: list[SimDevice] = []
     try:
         for rx in receivers:
             await rx.start()
@@ -209,10 +243,19 @@ async def serve(args: argparse.Namespace) -> int:
             await control.start()
             print(f"control {control.url}", flush=True)
         if args.slp_target is not None:
-            slp = SlpAnnouncer(receivers, args.slp_target, args.slp_interval)
+            # SLP is what Shure receivers announce themselves with.
+            shure = [rx for rx in receivers if isinstance(rx, SimReceiver)]
+            slp = SlpAnnouncer(shure, args.slp_target, args.slp_interval)
             await slp.start()
+        if args.dns_sd:
+            ssc = [rx for rx in receivers if isinstance(rx, SscDevice)]
+            dnssd = DnsSdResponder(ssc, unicast_port=args.dns_sd_port, multicast=True)
+            await dnssd.start()
+            print(f"dns-sd 127.0.0.1:{dnssd.port}", flush=True)
         await stop.wait()
     finally:
+        if dnssd is not None:
+            await dnssd.stop()
         if slp is not None:
             await slp.stop()
         if control is not None:
@@ -288,7 +331,10 @@ def ctl(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "dns_sd", False) and not _loopback(args.host):
+        parser.error("--dns-sd answers on the loopback only: use it with a 127.x --host")
     if args.command == "ctl":
         return ctl(args)
     with contextlib.suppress(KeyboardInterrupt):

@@ -1,5 +1,7 @@
 """Small JSON HTTP API (bound to 127.0.0.1 only) to drive running simulated receivers.
 
+Shure receivers and Sennheiser SSC v1 devices share the controls below.
+
 ``GET  /receivers``                                   list
 ``GET  /receivers/{rx}``                              one receiver with channel state
 ``POST /receivers/{rx}/channels/{ch}/{action}``       transmitter {"on", "model"} · battery
@@ -21,7 +23,7 @@ from typing import Any
 
 from aiohttp import web
 
-from simulator.receiver import SimReceiver
+from simulator.venue import SimDevice
 
 __all__ = ["ControlServer"]
 
@@ -54,7 +56,7 @@ def _num(body: dict[str, Any], key: str) -> float:
     return float(value)
 
 
-def channel_state(rx: SimReceiver) -> list[dict[str, Any]]:
+def channel_state(rx: SimDevice) -> list[dict[str, Any]]:
     """Channel dataclasses as JSON-friendly dicts."""
     out = []
     for ch in rx.channels:
@@ -68,9 +70,9 @@ def channel_state(rx: SimReceiver) -> list[dict[str, Any]]:
 class ControlServer:
     """aiohttp app exposing the receivers' control methods."""
 
-    def __init__(self, receivers: Sequence[SimReceiver], port: int = 0) -> None:
+    def __init__(self, receivers: Sequence[SimDevice], port: int = 0) -> None:
         """Create the server; ``start()`` binds 127.0.0.1:port."""
-        self.receivers = list(receivers)
+        self.receivers: list[SimDevice] = list(receivers)
         self.port = port
         self._runner: web.AppRunner | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -104,7 +106,7 @@ class ControlServer:
             await self._runner.cleanup()
             self._runner = None
 
-    def find(self, key: str) -> SimReceiver:
+    def find(self, key: str) -> SimDevice:
         """Receiver by name (case-insensitive) or index."""
         for rx in self.receivers:
             if rx.name.lower() == key.lower():
@@ -115,7 +117,7 @@ class ControlServer:
             text=f'{{"error": "no receiver {key}"}}', content_type="application/json"
         )
 
-    def summary(self, rx: SimReceiver) -> dict[str, Any]:
+    def summary(self, rx: SimDevice) -> dict[str, Any]:
         """Receiver summary with its list index."""
         return {"index": self.receivers.index(rx), **rx.snapshot()}
 

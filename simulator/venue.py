@@ -1,4 +1,4 @@
-"""A venue: one simulated receiver of every family.
+"""A venue: one simulated receiver of every Shure family, an EW-DX EM 4 and a CHG 70N.
 
 ``Venue.default()`` keeps each family's factory channel names (``CH 1`` …);
 ``Venue.demo()`` is the named venue the demo and its tests run: every
@@ -14,8 +14,21 @@ from types import TracebackType
 from typing import Any, Self
 
 from simulator.receiver import SimReceiver, create_receiver
+from simulator.sennheiser.device import SscDevice, create_ssc_device
+from simulator.sennheiser.models import SSC_MODELS
 
-__all__ = ["DEMO_PERFORMERS", "DEMO_VENUE", "VENUE_MODELS", "Venue", "VenueReceiver"]
+__all__ = [
+    "DEMO_PERFORMERS",
+    "DEMO_SSC_VENUE",
+    "DEMO_VENUE",
+    "VENUE_MODELS",
+    "SimDevice",
+    "Venue",
+    "VenueReceiver",
+]
+
+#: Any simulated device: a Shure receiver or a Sennheiser SSC v1 device.
+type SimDevice = SimReceiver | SscDevice
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,28 +52,69 @@ DEMO_VENUE = (
     VenueReceiver("UR4D", "Loft", ("Choir L", "Choir R")),
     VenueReceiver("P10T", "IEM Rack", ("IEM Band", "IEM Vox")),
 )
+#: The venue's Sennheiser devices (SSC v1 over UDP).  EW-DX channel names are
+#: upper case, as the receiver keeps them; the charger's bays carry no names on
+#: the wire (its ``channels`` stay empty).
+DEMO_SSC_VENUE = (
+    VenueReceiver("EWDX-EM4", "Band", ("GUITAR", "BASS", "DRUMS", "TRUMPET")),
+    VenueReceiver("CHG70N", "Charger", ()),
+)
 #: Performers the demo assigns, by channel name.
 DEMO_PERFORMERS = {"Pastor": "Pastor Dave", "Lead Vox": "Maria", "Keys": "Tom", "Host": "Sam"}
 
-VENUE_MODELS = tuple(receiver.model for receiver in DEMO_VENUE)
+#: Every model of the venue, in port order: the Shure receivers, then the SSC v1 devices.
+VENUE_MODELS = tuple(receiver.model for receiver in (*DEMO_VENUE, *DEMO_SSC_VENUE))
+#: Options of the Shure simulator an SSC v1 device understands too.
+SSC_OPTIONS = ("reply_delay", "live")
+
+
+def create_device(
+    model: str, host: str = "127.0.0.1", port: int = 0, *, mac: str, seed: int, **options: Any
+) -> SimDevice:
+    """A stopped simulated device of any manufacturer.
+
+    Shure options an SSC v1 device does not have are dropped for it.
+    """
+    if model.upper() in {m.upper() for m in SSC_MODELS}:
+        ssc_options = {key: value for key, value in options.items() if key in SSC_OPTIONS}
+        return create_ssc_device(model, host, port, mac=mac, seed=seed, **ssc_options)
+    return create_receiver(model, host=host, port=port, mac=mac, seed=seed, **options)
 
 
 class Venue:
-    """A group of receivers started and stopped together."""
+    """A group of simulated devices started and stopped together."""
 
-    def __init__(self, receivers: Iterable[SimReceiver]) -> None:
-        """Wrap existing receivers."""
-        self.receivers = list(receivers)
+    def __init__(self, receivers: Iterable[SimDevice]) -> None:
+        """Wrap existing devices."""
+        self.receivers: list[SimDevice] = list(receivers)
+
+    @property
+    def shure(self) -> list[SimReceiver]:
+        """The Shure receivers."""
+        return [rx for rx in self.receivers if isinstance(rx, SimReceiver)]
+
+    @property
+    def sennheiser(self) -> list[SscDevice]:
+        """The Sennheiser SSC v1 devices."""
+        return [rx for rx in self.receivers if isinstance(rx, SscDevice)]
 
     @classmethod
     def default(cls, host: str = "127.0.0.1", base_port: int = 0, **options: Any) -> Venue:
-        """ULXD4Q, QLXD4, SLXD4D, AD4Q, UR4D and P10T on consecutive ports (0 = ephemeral)."""
+        """ULXD4Q, QLXD4, SLXD4D, AD4Q, UR4D, P10T, EWDX-EM4 and CHG70N on consecutive ports.
+
+        ``base_port`` 0 = ephemeral ports.  SSC v1 devices take the options
+        they share with the Shure simulator (``live``, ``reply_delay``).
+        """
         return cls(
-            create_receiver(
+            create_device(
                 model,
                 host=host,
                 port=base_port + i if base_port else 0,
-                mac=f"00:0E:DD:AA:BB:{i + 1:02X}",
+                mac=(
+                    f"00:1B:66:AA:BB:{i + 1:02X}"
+                    if model in SSC_MODELS
+                    else f"00:0E:DD:AA:BB:{i + 1:02X}"
+                ),
                 seed=i,
                 **options,
             )
@@ -71,15 +125,25 @@ class Venue:
     def demo(cls, host: str = "127.0.0.1", base_port: int = 0, **options: Any) -> Venue:
         """The default venue with the demo's receiver and channel names set."""
         venue = cls.default(host=host, base_port=base_port, **options)
-        for rx, named in zip(venue.receivers, DEMO_VENUE, strict=True):
-            if rx.model != named.model or len(named.channels) != rx.channel_count:
+        for rx, named in zip(venue.receivers, (*DEMO_VENUE, *DEMO_SSC_VENUE), strict=True):
+            if rx.model != named.model:
                 raise ValueError(f"the demo venue does not match the {rx.model} receiver")
-            rx.engine.device_id(named.device_id)
+            if isinstance(rx, SscDevice):
+                rx.device_name = named.device_id
+                if rx.spec.tree == "charger":
+                    continue  # bays have no names on the wire
+            if len(named.channels) != rx.channel_count:
+                raise ValueError(f"the demo venue does not match the {rx.model} receiver")
             for number, name in enumerate(named.channels, start=1):
-                rx.engine.rename(rx.channel(number), name)
+                if isinstance(rx, SscDevice):
+                    rx.channel(number).name = name
+                else:
+                    rx.engine.rename(rx.channel(number), name)
+            if isinstance(rx, SimReceiver):
+                rx.engine.device_id(named.device_id)
         return venue
 
-    def get(self, key: str) -> SimReceiver:
+    def get(self, key: str) -> SimDevice:
         """Receiver by name, model or index."""
         for rx in self.receivers:
             if key in (rx.name, rx.model):
@@ -90,7 +154,7 @@ class Venue:
 
     async def start(self) -> None:
         """Start every receiver (stops the started ones again on failure)."""
-        started: list[SimReceiver] = []
+        started: list[SimDevice] = []
         try:
             for rx in self.receivers:
                 await rx.start()

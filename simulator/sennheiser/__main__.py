@@ -65,7 +65,7 @@ async def serve(args: argparse.Namespace) -> int:
             started.append(device)
             print(f"{device.model} {device.host}:{device.port}", flush=True)
         if args.control_port is not None:
-            control = ControlServer(devices, args.control_port)  # type: ignore[arg-type]
+            control = ControlServer(devices, args.control_port)
             await control.start()
             print(f"control {control.url}", flush=True)
         await stop.wait()

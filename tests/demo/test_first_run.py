@@ -21,7 +21,7 @@ from homeassistant.const import Platform
 import pytest
 
 from scripts import stack
-from simulator.venue import DEMO_PERFORMERS, DEMO_VENUE
+from simulator.venue import DEMO_PERFORMERS, DEMO_SSC_VENUE, DEMO_VENUE
 
 from .demo_run import DemoRun, dump, entity_ids
 
@@ -186,14 +186,38 @@ def test_the_board_is_the_default_dashboard_in_the_sidebar(demo: DemoRun) -> Non
     assert demo.address == f"{demo.base}/"
 
 
+def skipped_models(output: str) -> set[str]:
+    """Sennheiser models the demo said its config flow did not take."""
+    return {
+        match.group(1)
+        for match in re.finditer(rf"{re.escape(stack.SKIPPED_NOTE)} (\S+) on port", output)
+    }
+
+
+def test_skipped_models_are_read_from_the_output() -> None:
+    line = f"demo: {stack.SKIPPED_NOTE} CHG70N on port 22027: this Micboard's config flow …"
+    assert skipped_models(f"demo: added AD4Q\n{line}\n") == {"CHG70N"}
+    assert skipped_models("demo: added AD4Q on port 22023 as 'Stage R'") == set()
+
+
 def test_devices_carry_the_venue_names(demo: DemoRun) -> None:
     (devices,) = asyncio.run(demo.ws({"type": "config/device_registry/list"}))
     ours = [d for d in devices if any(i[0] == "micboard" for i in d["identifiers"])]
-    channel_names = sorted(d["name"] for d in ours if d["via_device_id"])
-    assert channel_names == sorted(n for r in DEMO_VENUE for n in r.channels)
+    # Sennheiser devices are on the board when this Micboard's config flow takes them.
+    skipped = skipped_models(demo.text())
+    assert skipped <= {r.model for r in DEMO_SSC_VENUE}
+    venue = [*DEMO_VENUE, *(r for r in DEMO_SSC_VENUE if r.model not in skipped)]
+    # A charger's bays have no names on the wire: Home Assistant names them.
+    chargers = {
+        d["id"] for d in ours if d["name"] in {r.device_id for r in venue if not r.channels}
+    }
+    channel_names = sorted(
+        d["name"] for d in ours if d["via_device_id"] and d["via_device_id"] not in chargers
+    )
+    assert channel_names == sorted(n for r in venue for n in r.channels)
     receiver_names = {d["name"] for d in ours if not d["via_device_id"] and d["model"]}
     # UHF-R has no device name on the wire: Home Assistant names it by model and address.
-    assert {r.device_id for r in DEMO_VENUE if r.model != "UR4D"} <= receiver_names
+    assert {r.device_id for r in venue if r.model != "UR4D"} <= receiver_names
 
 
 def test_no_entity_id_has_a_numeric_suffix(demo: DemoRun) -> None:

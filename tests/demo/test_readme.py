@@ -111,7 +111,8 @@ async def demo_venue(hass: HomeAssistant, enable_custom_integrations: None) -> A
     await venue.start()
     entries = []
     try:
-        for receiver in venue.receivers:
+        # The README's examples use the Shure receivers.
+        for receiver in venue.shure:
             entry = entry_for(receiver)
             entry.add_to_hass(hass)
             entries.append(entry)
@@ -137,7 +138,7 @@ async def _prepared(hass: HomeAssistant) -> list[dict[str, Any]]:
         for key, value in _walk(automation):
             if key == "device_id" and isinstance(value, str):
                 match = _PLACEHOLDER.match(value)
-                assert match, f"{automation['alias']}: write device ids as \"<Device name>\""
+                assert match, f'{automation["alias"]}: write device ids as "<Device name>"'
                 assert match.group("name") in device_ids, f"no device {value} in the venue"
             if key == "entity_id":
                 for entity_id in [value] if isinstance(value, str) else value:

@@ -112,8 +112,11 @@ async def test_default_venue() -> None:
         "AD4Q",
         "UR4D",
         "P10T",
+        "EWDX-EM4",
+        "CHG70N",
     ]
-    assert {rx.family for rx in venue.receivers} == set(FAMILIES)
+    assert {rx.family for rx in venue.shure} == set(FAMILIES)
+    assert [rx.family for rx in venue.sennheiser] == ["ssc1_ewdx", "ssc1_charger"]
     async with venue:
         ports = [rx.port for rx in venue.receivers]
         assert all(ports)

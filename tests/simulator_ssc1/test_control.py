@@ -26,7 +26,7 @@ def post(url: str, body: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture
 async def control(ssc: DeviceFactory) -> Any:
     device = await ssc("EWDX-EM4", name="stage")
-    server = ControlServer([device])  # type: ignore[list-item]
+    server = ControlServer([device])
     await server.start()
     yield server, device
     await server.stop()
