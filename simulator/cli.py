@@ -249,7 +249,7 @@ async def serve(args: argparse.Namespace) -> int:
             await slp.start()
         if args.dns_sd:
             ssc = [rx for rx in receivers if isinstance(rx, SscDevice)]
-            dnssd = DnsSdResponder(ssc, unicast_port=args.dns_sd_port, multicast=True)
+            dnssd = DnsSdResponder(ssc, unicast_port=args.dns_sd_port)
             await dnssd.start()
             print(f"dns-sd 127.0.0.1:{dnssd.port}", flush=True)
         await stop.wait()

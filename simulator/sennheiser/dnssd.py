@@ -5,14 +5,11 @@ instance name is ``device/name``, SRV carries the port, TXT carries
 ``txtvers``, ``version``, ``id`` and ``model``.  This responder gives a
 DNS-SD browser on the same machine those records, and nothing else ever:
 
-* ``unicast_port`` — a socket on ``127.0.0.1`` answering one-shot (legacy
-  unicast) DNS-SD queries sent straight to it, replies going back to the
-  querier only;
-* ``multicast`` — a socket bound to the mDNS group ``224.0.0.251`` on the
-  mDNS port, joined on ``127.0.0.1`` only, sending with
-  ``IP_MULTICAST_IF=127.0.0.1`` and IP TTL 0: the kernel loops the datagram
-  back to listeners on this machine's loopback and transmits it on no
-  interface.  Queries from a source outside ``127.0.0.0/8`` are ignored.
+a socket on ``127.0.0.1`` answering one-shot (legacy unicast, RFC 6762
+§5.1) DNS-SD queries sent straight to it, replies going back to the querier
+only.  It never joins or sends to a multicast group, so nothing it sends can
+reach another address; queries from a source outside ``127.0.0.0/8`` are
+ignored.
 """
 
 from __future__ import annotations
@@ -29,8 +26,6 @@ if TYPE_CHECKING:
     from simulator.sennheiser.device import SscDevice
 
 __all__ = [
-    "MDNS_GROUP",
-    "MDNS_PORT",
     "SERVICE",
     "DnsSdResponder",
     "Question",
@@ -39,13 +34,9 @@ __all__ = [
     "parse_message",
 ]
 
-MDNS_GROUP = "224.0.0.251"
-MDNS_PORT = 5353
 LOOPBACK = "127.0.0.1"
 SERVICE = ("_ssc", "_udp", "local")
 SERVICES_META = ("_services", "_dns-sd", "_udp", "local")
-#: Linux ``IP_MULTICAST_ALL``: 0 = only groups joined on this socket are delivered.
-IP_MULTICAST_ALL = 49
 
 TYPE_A = 1
 TYPE_PTR = 12
@@ -168,9 +159,8 @@ def _is_loopback(host: str) -> bool:
 
 
 class _Endpoint(asyncio.DatagramProtocol):
-    def __init__(self, responder: DnsSdResponder, *, multicast: bool) -> None:
+    def __init__(self, responder: DnsSdResponder) -> None:
         self.responder = responder
-        self.multicast = multicast
         self.transport: asyncio.DatagramTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -195,85 +185,33 @@ class DnsSdResponder:
         self,
         devices: Iterable[SscDevice],
         *,
-        unicast_port: int | None = 0,
-        multicast: bool = False,
-        multicast_port: int = MDNS_PORT,
+        unicast_port: int = 0,
     ) -> None:
-        """``unicast_port`` None = no unicast socket; 0 = ephemeral (see ``port``)."""
+        """``unicast_port`` 0 = ephemeral (see ``port``)."""
         self.devices = list(devices)
         for device in self.devices:
             if not _is_loopback(device.host):
                 raise ValueError(f"DNS-SD is served for loopback devices only, not {device.host}")
         self.unicast_port = unicast_port
-        self.multicast = multicast
-        self.multicast_port = multicast_port
         self.port = 0
         self.answered = 0
         self._unicast: _Endpoint | None = None
-        self._group: _Endpoint | None = None
-
-    @property
-    def group_socket(self) -> socket.socket | None:
-        """The loopback mDNS socket while it is open."""
-        if self._group is None or self._group.transport is None:
-            return None
-        sock: socket.socket = self._group.transport.get_extra_info("socket")
-        return sock
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
-        """Open the sockets; ``port`` becomes the unicast socket's port."""
+        """Open the socket on 127.0.0.1; ``port`` becomes its port."""
         loop = asyncio.get_running_loop()
-        try:
-            if self.unicast_port is not None:
-                transport, endpoint = await loop.create_datagram_endpoint(
-                    lambda: _Endpoint(self, multicast=False),
-                    local_addr=(LOOPBACK, self.unicast_port),
-                )
-                self._unicast = endpoint
-                self.port = int(transport.get_extra_info("sockname")[1])
-            if self.multicast:
-                _, self._group = await loop.create_datagram_endpoint(
-                    lambda: _Endpoint(self, multicast=True), sock=self._group_socket()
-                )
-                self.announce()
-        except BaseException:
-            await self.stop()
-            raise
+        transport, endpoint = await loop.create_datagram_endpoint(
+            lambda: _Endpoint(self), local_addr=(LOOPBACK, self.unicast_port)
+        )
+        self._unicast = endpoint
+        self.port = int(transport.get_extra_info("sockname")[1])
 
     async def stop(self) -> None:
-        """Say goodbye on the loopback group (TTL 0 records), close the sockets."""
-        if self._group is not None:
-            self.announce(goodbye=True)
-        for endpoint in (self._unicast, self._group):
-            if endpoint is not None and endpoint.transport is not None:
-                endpoint.transport.close()
-        self._unicast = self._group = None
-
-    def _group_socket(self) -> socket.socket:
-        """The mDNS group on 127.0.0.1 only; sends go to no interface but the loopback."""
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            if hasattr(socket, "SO_REUSEPORT"):
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-            # Only the memberships of this socket (not some other program's on the LAN side).
-            sock.setsockopt(socket.IPPROTO_IP, IP_MULTICAST_ALL, 0)
-            # Bound to the group: unicast datagrams to this host's addresses never arrive here.
-            sock.bind((MDNS_GROUP, self.multicast_port))
-            lo = socket.inet_aton(LOOPBACK)
-            sock.setsockopt(
-                socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, socket.inet_aton(MDNS_GROUP) + lo
-            )
-            sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, lo)
-            # TTL 0: looped back to this machine's listeners, transmitted nowhere.
-            sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 0)
-            sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 1)
-            sock.setblocking(False)
-        except BaseException:
-            sock.close()
-            raise
-        return sock
+        """Close the socket."""
+        if self._unicast is not None and self._unicast.transport is not None:
+            self._unicast.transport.close()
+        self._unicast = None
 
     # ------------------------------------------------------------------ records
     def instances(self) -> list[tuple[str, SscDevice]]:
@@ -392,26 +330,6 @@ class DnsSdResponder:
         if not answers:
             return
         self.answered += 1
-        legacy = not endpoint.multicast or addr[1] != self.multicast_port
-        message = self.encode(
-            answers,
-            extra,
-            ident=ident if legacy else 0,
-            questions=questions,
-            legacy=legacy,
-        )
-        if legacy:
-            endpoint.send(message, addr)
-        else:
-            endpoint.send(message, (MDNS_GROUP, self.multicast_port))
-
-    def announce(self, *, goodbye: bool = False) -> None:
-        """Unsolicited response with every record (TTL 0 = goodbye), on the loopback group."""
-        if self._group is None:
-            return
-        records: list[Record] = []
-        for instance, device in self.instances():
-            if device.running or goodbye:
-                records += self._records(instance, device, 0 if goodbye else None).values()
-        if records:
-            self._group.send(self.encode(records), (MDNS_GROUP, self.multicast_port))
+        # Every answer goes back to the querier alone, as to a one-shot query.
+        message = self.encode(answers, extra, ident=ident, questions=questions, legacy=True)
+        endpoint.send(message, addr)
