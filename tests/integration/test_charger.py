@@ -176,3 +176,14 @@ async def test_websocket_snapshot_lists_the_bays(
     assert rx["entry_id"] == entry.entry_id
     assert rx["family"] == "chg_70n"
     assert [c["channel"] for c in rx["channels"]] == [1, 2]
+
+
+async def test_charger_packs_are_not_counted_as_transmitters_on(
+    hass: HomeAssistant, charger: SscDevice
+) -> None:
+    charger.set_battery(1, percent=5)
+    await _add(hass, charger.port)
+    await hass.async_block_till_done()
+    assert state_of(hass, "sensor.micboard_transmitters_on") == "0"
+    assert state_of(hass, "sensor.micboard_transmitters_with_low_battery") == "0"
+    assert state_of(hass, "sensor.micboard_receivers_offline") == "0"
