@@ -17,8 +17,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
 
 from custom_components.micboard.const import DOMAIN
 from custom_components.micboard.devices.sennheiser.ssc1 import client as ssc_client
@@ -243,6 +247,20 @@ async def test_reconfigure_refuses_another_serial(hass: HomeAssistant, ssc: Star
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "wrong_device"
+
+
+async def test_diagnostics_redact_the_serial(
+    hass: HomeAssistant, hass_client: Any, ssc: Start
+) -> None:
+    assert await async_setup_component(hass, "diagnostics", {})
+    device = await ssc(serial=SERIAL)
+    result = await _user(hass, {CONF_HOST: "127.0.0.1", CONF_PORT: device.port})
+    await hass.async_block_till_done()
+    data = await get_diagnostics_for_config_entry(hass, hass_client, result["result"])
+    assert data["entry"]["data"]["serial"] == "**REDACTED**"
+    assert data["receiver"]["info"]["serial"] == "**REDACTED**"
+    assert data["receiver"]["info"]["manufacturer"] == "Sennheiser"
+    assert SERIAL not in str(data)
 
 
 def test_manifest_matches_ssc_services() -> None:
