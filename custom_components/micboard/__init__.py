@@ -21,8 +21,10 @@ from .assignments import DATA_MANAGER, AssignmentManager, async_get_manager
 from .const import (
     CONF_DEVICE_KEY,
     CONF_FAMILY,
+    CONF_MANUFACTURER,
     CONF_METER_RATE,
     CONF_METERING,
+    DEFAULT_MANUFACTURER,
     DEFAULT_METER_RATE_MS,
     DEFAULT_PORT,
     DOMAIN,
@@ -35,8 +37,7 @@ from .coordinator import (
     vanished_issue,
     wrong_device_issue,
 )
-from .devices import Family
-from .devices.shure import ShureReceiver
+from .devices import Family, Receiver, registry
 from .discovery import async_start_listener
 from .frontend import async_register_card
 from .services import async_setup_services
@@ -72,15 +73,16 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     return True
 
 
-def create_receiver(entry: MicboardConfigEntry) -> ShureReceiver:
-    """Build the library client for an entry."""
+def create_receiver(entry: MicboardConfigEntry) -> Receiver:
+    """Build the library client for an entry, through the manufacturer registry."""
     family = entry.data.get(CONF_FAMILY)
     rate = (
         int(entry.options.get(CONF_METER_RATE, DEFAULT_METER_RATE_MS))
         if entry.options.get(CONF_METERING, False)
         else 0
     )
-    return ShureReceiver(
+    return registry.create(
+        entry.data.get(CONF_MANUFACTURER, DEFAULT_MANUFACTURER),
         entry.data[CONF_HOST],
         entry.data.get(CONF_PORT, DEFAULT_PORT),
         family=next((f for f in Family if f.value == family), None),
@@ -90,7 +92,11 @@ def create_receiver(entry: MicboardConfigEntry) -> ShureReceiver:
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
-    """1.1 -> 1.2: give receiver entries a fixed device key (their unique id then)."""
+    """Bring older receiver entries up to date.
+
+    1.1 -> 1.2: a fixed device key (their unique id then).
+    1.2 -> 1.3: the manufacturer is named (every earlier entry is Shure).
+    """
     if entry.version > 1:
         return False
     if entry.minor_version < 2:
@@ -98,6 +104,11 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> b
         if not is_venue_entry(entry):
             data.setdefault(CONF_DEVICE_KEY, entry.unique_id or entry.entry_id)
         hass.config_entries.async_update_entry(entry, data=data, minor_version=2)
+    if entry.minor_version < 3:
+        data = dict(entry.data)
+        if not is_venue_entry(entry):
+            data.setdefault(CONF_MANUFACTURER, DEFAULT_MANUFACTURER)
+        hass.config_entries.async_update_entry(entry, data=data, minor_version=3)
     return True
 
 

@@ -109,6 +109,11 @@ def _rf_lost(channel: ChannelState) -> bool:
     )
 
 
+def _charged(bay: ChannelState) -> bool:
+    """A charger bay holds a pack that is fully charged."""
+    return bay.tx_on is True and bay.battery_percent is not None and bay.battery_percent >= 100
+
+
 class AlertEngine:
     """Watches one receiver's channels and fires alert events."""
 
@@ -189,6 +194,9 @@ class AlertEngine:
         if not coordinator.last_update_success:
             return
         channel = coordinator.receiver.state.channel(number)
+        if not coordinator.carries_performers:
+            self._evaluate_bay(number, channel)
+            return
         assignment = self.assignments.get(coordinator.device_key, number)
         enabled = assignment is None or assignment.alerts
         settings = self.settings
@@ -219,6 +227,17 @@ class AlertEngine:
         )
         condition("interference", lambda _: (channel.interference is True, True))
         self._set_delayed((number, "rf_lost"), enabled and _rf_lost(channel), channel.rf_level_dbm)
+
+    @callback
+    def _evaluate_bay(self, number: int, bay: ChannelState) -> None:
+        """A charger bay: ``charged`` once when its pack becomes full (no clearing event)."""
+        key = (number, "charged")
+        full = _charged(bay)
+        was = self._active.get(key)
+        self._active[key] = full
+        # A pack already full when Micboard starts watching is not news.
+        if full and was is False:
+            self._fire(number, "charged", bay.battery_percent)
 
     @callback
     def _set_delayed(self, key: Key, active: bool, value: Any) -> None:

@@ -15,14 +15,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import MicboardConfigEntry
-from .devices import ChannelState, Family
+from .devices import Capability, ChannelState
 from .entity import MicboardChannelEntity, MicboardEntity
 from .helpers import battery_low
 
 PARALLEL_UPDATES = 0
 
-ALL = frozenset(Family)
-MICROPHONES = ALL - {Family.PSM1000}
+C = Capability
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -31,7 +30,10 @@ class MicboardBinarySensorDescription(BinarySensorEntityDescription):
 
     #: Reads the channel; the second argument is the entry's low-battery threshold.
     is_on_fn: Callable[[ChannelState, int], bool | None]
-    families: frozenset[Family] = ALL
+    #: Created only for devices that declare this capability (``None``: every device).
+    requires: Capability | None = None
+    #: Not created for devices that declare this capability.
+    unless: Capability | None = None
     transmitter: bool = False
 
 
@@ -41,26 +43,29 @@ BINARY_SENSORS: tuple[MicboardBinarySensorDescription, ...] = (
         translation_key="transmitter",
         device_class=BinarySensorDeviceClass.POWER,
         is_on_fn=lambda channel, _low: channel.tx_on,
+        requires=C.TX_PRESENCE,
+        unless=C.CHARGER_BAYS,
     ),
     MicboardBinarySensorDescription(
         key="battery_low",
         translation_key="battery_low",
         device_class=BinarySensorDeviceClass.BATTERY,
         is_on_fn=battery_low,
-        families=MICROPHONES,
+        requires=C.BATTERY_PERCENT,
+        unless=C.CHARGER_BAYS,
         transmitter=True,
     ),
     MicboardBinarySensorDescription(
         key="muted",
         translation_key="muted",
         is_on_fn=lambda channel, _low: channel.muted,
-        families=frozenset({Family.ULXD, Family.AXIENT_DIGITAL, Family.UHFR}),
+        requires=C.MUTE_STATE,
     ),
     MicboardBinarySensorDescription(
         key="transmitter_muted",
         translation_key="transmitter_muted",
         is_on_fn=lambda channel, _low: channel.tx_muted,
-        families=frozenset({Family.ULXD, Family.QLXD, Family.AXIENT_DIGITAL}),
+        requires=C.TX_MUTE,
         transmitter=True,
     ),
     MicboardBinarySensorDescription(
@@ -68,7 +73,7 @@ BINARY_SENSORS: tuple[MicboardBinarySensorDescription, ...] = (
         translation_key="interference",
         device_class=BinarySensorDeviceClass.PROBLEM,
         is_on_fn=lambda channel, _low: channel.interference,
-        families=frozenset({Family.ULXD, Family.AXIENT_DIGITAL, Family.SLXD}),
+        requires=C.INTERFERENCE,
     ),
     MicboardBinarySensorDescription(
         key="encryption_warning",
@@ -76,7 +81,7 @@ BINARY_SENSORS: tuple[MicboardBinarySensorDescription, ...] = (
         device_class=BinarySensorDeviceClass.PROBLEM,
         entity_category=EntityCategory.DIAGNOSTIC,
         is_on_fn=lambda channel, _low: channel.encryption_warning,
-        families=frozenset({Family.ULXD, Family.QLXD, Family.AXIENT_DIGITAL, Family.SLXD}),
+        requires=C.ENCRYPTION_WARNING,
     ),
 )
 
@@ -95,12 +100,14 @@ async def async_setup_entry(
     """Create the receiver's and every channel's binary sensors."""
     coordinator = entry.runtime_data
     info = coordinator.receiver.info
+    capabilities = coordinator.receiver.capabilities
     entities: list[BinarySensorEntity] = [MicboardConnectivity(coordinator, CONNECTIVITY)]
     entities.extend(
         MicboardChannelBinarySensor(coordinator, description, channel)
         for channel in range(1, info.channel_count + 1)
         for description in BINARY_SENSORS
-        if info.family in description.families
+        if (description.requires is None or description.requires in capabilities)
+        and (description.unless is None or description.unless not in capabilities)
     )
     async_add_entities(entities)
 

@@ -14,8 +14,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
 from .coordinator import MicboardConfigEntry, MicboardCoordinator
-from .devices import DeviceError
-from .devices.shure import Capability
+from .devices import Capability, DeviceError
 from .entity import MicboardChannelEntity, MicboardEntity
 
 PARALLEL_UPDATES = 1

@@ -2,8 +2,9 @@
 
 Identity rules:
 
-* An entry's unique id is the receiver's MAC address, or ``host:port`` when
-  the MAC cannot be read.  ``data["device_key"]`` is set once, to the unique
+* An entry's unique id is the device's serial number where it reports one
+  (Sennheiser), else its MAC address (Shure), or ``host:port`` when neither
+  can be read.  ``data["device_key"]`` is set once, to the unique
   id the entry is created with, and never changes: devices, entities and
   assignments are keyed on it, so a new address (reconfigure, rediscovery)
   never duplicates or orphans anything.
@@ -32,6 +33,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import AbortFlow
 from homeassistant.helpers import selector
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
+from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 from homeassistant.util.hass_dict import HassKey
 import probatio
 
@@ -41,13 +43,16 @@ from .const import (
     CONF_BATTERY_LOW,
     CONF_DEVICE_KEY,
     CONF_FAMILY,
+    CONF_MANUFACTURER,
     CONF_METER_RATE,
     CONF_METERING,
     CONF_MODEL,
     CONF_REPEAT_MINUTES,
     CONF_RUNTIME_CRITICAL,
     CONF_RUNTIME_LOW,
+    CONF_SERIAL,
     DEFAULT_BATTERY_CRITICAL,
+    DEFAULT_MANUFACTURER,
     DEFAULT_METER_RATE_MS,
     DEFAULT_PORT,
     DEFAULT_REPEAT_MINUTES,
@@ -55,14 +60,25 @@ from .const import (
     DEFAULT_RUNTIME_LOW,
     DOMAIN,
     LOW_BATTERY_PERCENT,
+    MANUFACTURER_AUTO,
     MAX_METER_RATE_MS,
     VENUE_TITLE,
     VENUE_UNIQUE_ID,
 )
 from .coordinator import MicboardConfigEntry, error_key
-from .devices import DeviceError, ReceiverInfo, UnsupportedDeviceError
+from .devices import (
+    DeviceConnectionError,
+    DeviceError,
+    ReceiverInfo,
+    UnsupportedDeviceError,
+    registry,
+)
 from .devices.net import format_mac
-from .devices.shure import MIN_METER_RATE_MS, ShureReceiver
+
+#: Fastest metering the options offer (the slowest any manufacturer allows).
+MIN_METER_RATE_MS: Final = 1000
+#: Seconds a manufacturer's cheap check may take while detecting what answers.
+DETECT_WAIT: Final = 3.0
 
 #: Test connections allowed at the same time, across every flow.
 MAX_CONCURRENT_PROBES: Final = 4
@@ -78,11 +94,12 @@ class Probed:
 
     info: ReceiverInfo
     name: str | None
+    manufacturer: str = DEFAULT_MANUFACTURER
 
     @property
     def unique_id(self) -> str:
-        """The receiver's MAC address, or its address when the MAC is unknown."""
-        return self.info.mac or f"{self.info.host}:{self.info.port}"
+        """The device's serial number, else its MAC address, else its address."""
+        return self.info.serial or self.info.mac or f"{self.info.host}:{self.info.port}"
 
     @property
     def title(self) -> str:
@@ -97,6 +114,8 @@ class Probed:
             CONF_FAMILY: self.info.family.value,
             CONF_MODEL: self.info.model,
             CONF_MAC: self.info.mac,
+            CONF_MANUFACTURER: self.manufacturer,
+            CONF_SERIAL: self.info.serial,
         }
 
     def new_entry_data(self) -> dict[str, Any]:
@@ -104,17 +123,53 @@ class Probed:
         return {**self.data(), CONF_DEVICE_KEY: self.unique_id}
 
 
-async def probe(hass: HomeAssistant, host: str, port: int, mac: str | None = None) -> Probed:
-    """Connect, identify the receiver and disconnect again (a few at a time)."""
+def _probe_limit(hass: HomeAssistant) -> asyncio.Semaphore:
     if (limit := hass.data.get(_PROBE_LIMIT)) is None:
         limit = hass.data[_PROBE_LIMIT] = asyncio.Semaphore(MAX_CONCURRENT_PROBES)
-    async with limit:
-        receiver = ShureReceiver(host, port, mac=mac)
+    return limit
+
+
+async def probe(
+    hass: HomeAssistant,
+    host: str,
+    port: int | None,
+    mac: str | None = None,
+    manufacturer: str = DEFAULT_MANUFACTURER,
+) -> Probed:
+    """Connect, identify the device and disconnect again (a few at a time).
+
+    ``port`` ``None`` means the manufacturer's default port.
+    """
+    async with _probe_limit(hass):
+        receiver = registry.create(manufacturer, host, port, mac=mac)
         try:
             info = await receiver.connect()
-            return Probed(info, receiver.state.device_id)
+            return Probed(info, receiver.state.device_id, manufacturer)
         finally:
             await receiver.disconnect()
+
+
+async def detect(hass: HomeAssistant, host: str, port: int | None) -> Probed:
+    """Find out which manufacturer's device answers at ``host`` and identify it.
+
+    Manufacturers are asked in the registry's order (Shure ASCII on 2202, then
+    SSC v1 on 45, unless a port is given).  The first is connected to at once;
+    when nothing of it is there at all, each next one gets a cheap check first.
+    Without any answer, the first manufacturer's error is raised.
+    """
+    first: DeviceError | None = None
+    for index, manufacturer in enumerate(registry.manufacturers()):
+        if index:
+            async with _probe_limit(hass):
+                found = await manufacturer.detect(host, port, DETECT_WAIT)
+            if found is None:
+                continue
+            return await probe(hass, host, found.port, manufacturer=manufacturer.key)
+        try:
+            return await probe(hass, host, port, manufacturer=manufacturer.key)
+        except DeviceConnectionError as err:
+            first = err  # nothing of this manufacturer there: ask the next
+    raise first or DeviceConnectionError(f"nothing answers at {host}")
 
 
 def device_key(entry: ConfigEntry) -> str:
@@ -143,6 +198,27 @@ def _errors_for(err: DeviceError) -> tuple[dict[str, str], dict[str, str]]:
     return {"base": error_key(err)}, placeholders
 
 
+_PORT = probatio.All(probatio.Coerce(int), probatio.Range(min=1, max=65535))
+
+
+def _user_schema() -> probatio.Schema:
+    return probatio.Schema(
+        {
+            probatio.Required(CONF_HOST): str,
+            probatio.Optional(CONF_PORT): _PORT,
+            probatio.Required(
+                CONF_MANUFACTURER, default=MANUFACTURER_AUTO
+            ): selector.SelectSelector(
+                selector.SelectSelectorConfig(
+                    options=[MANUFACTURER_AUTO, *(m.key for m in registry.manufacturers())],
+                    translation_key=CONF_MANUFACTURER,
+                    mode=selector.SelectSelectorMode.DROPDOWN,
+                )
+            ),
+        }
+    )
+
+
 def _address_schema(host: str | None = None, port: int = DEFAULT_PORT) -> probatio.Schema:
     return probatio.Schema(
         {
@@ -158,7 +234,7 @@ class MicboardConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add one receiver per entry."""
 
     VERSION = 1
-    MINOR_VERSION = 2
+    MINOR_VERSION = 3
 
     _discovered: Probed
 
@@ -222,19 +298,26 @@ class MicboardConfigFlow(ConfigFlow, domain=DOMAIN):
         placeholders: dict[str, str] = {}
         if user_input is not None:
             host = user_input[CONF_HOST].strip()
-            port = user_input[CONF_PORT]
-            self._async_abort_entries_match({CONF_HOST: host, CONF_PORT: port})
+            port: int | None = user_input.get(CONF_PORT)
+            manufacturer = user_input.get(CONF_MANUFACTURER, MANUFACTURER_AUTO)
+            if port is not None:
+                self._async_abort_entries_match({CONF_HOST: host, CONF_PORT: port})
             try:
-                probed = await probe(self.hass, host, port)
+                if manufacturer == MANUFACTURER_AUTO:
+                    probed = await detect(self.hass, host, port)
+                else:
+                    probed = await probe(self.hass, host, port, manufacturer=manufacturer)
             except DeviceError as err:
                 errors, placeholders = _errors_for(err)
             else:
+                port = probed.info.port
+                self._async_abort_entries_match({CONF_HOST: host, CONF_PORT: port})
                 await self.async_set_unique_id(probed.unique_id)
                 self._abort_if_configured({CONF_HOST: host, CONF_PORT: port})
                 return self.async_create_entry(title=probed.title, data=probed.new_entry_data())
         return self.async_show_form(
             step_id="user",
-            data_schema=self.add_suggested_values_to_schema(_address_schema(), user_input),
+            data_schema=self.add_suggested_values_to_schema(_user_schema(), user_input),
             errors=errors,
             description_placeholders=placeholders,
         )
@@ -244,10 +327,56 @@ class MicboardConfigFlow(ConfigFlow, domain=DOMAIN):
         mac = format_mac(discovery_info.macaddress)
         if mac is None:
             return self.async_abort(reason="not_shure")
+        self._abort_if_serial_entry_has_mac(mac, discovery_info.ip)
         await self.async_set_unique_id(mac)
         self._abort_if_configured({CONF_HOST: discovery_info.ip})
         self._async_abort_entries_match({CONF_HOST: discovery_info.ip})
         return await self._async_discovered(discovery_info.ip, DEFAULT_PORT, mac)
+
+    @callback
+    def _abort_if_serial_entry_has_mac(self, mac: str, host: str) -> None:
+        """A device keyed on its serial whose MAC asked for an address: follow it."""
+        for entry in self._async_current_entries(include_ignore=False):
+            if entry.data.get(CONF_MAC) != mac or entry.unique_id == mac:
+                continue
+            if entry.data.get(CONF_HOST) != host:
+                port = entry.data.get(CONF_PORT, DEFAULT_PORT)
+                self._abort_if_other_entry_at(host, port, besides=entry)
+                self.hass.config_entries.async_update_entry(
+                    entry, data={**entry.data, CONF_HOST: host}
+                )
+                self.hass.config_entries.async_schedule_reload(entry.entry_id)
+            raise AbortFlow("already_configured")
+
+    async def async_step_zeroconf(self, discovery_info: ZeroconfServiceInfo) -> ConfigFlowResult:
+        """A device published a DNS-SD service one of the manufacturers answers on."""
+        manufacturer = registry.for_service_type(discovery_info.type)
+        if manufacturer is None:
+            return self.async_abort(reason="wrong_protocol")
+        host = discovery_info.host
+        port = discovery_info.port or manufacturer.default_port
+        async with _probe_limit(self.hass):
+            found = await manufacturer.detect(host, port, DETECT_WAIT)
+        if found is None:
+            return self.async_abort(reason="access_disabled")
+        properties = discovery_info.properties
+        serial = found.serial or _text(properties.get("id"))
+        await self.async_set_unique_id(serial or f"{host}:{port}")
+        self._abort_if_configured({CONF_HOST: host, CONF_PORT: port})
+        self._abort_if_other_entry_at(host, port)
+        try:
+            probed = await probe(self.hass, host, port, manufacturer=manufacturer.key)
+        except DeviceError as err:
+            return self.async_abort(reason=error_key(err))
+        if probed.unique_id != self.unique_id:
+            await self.async_set_unique_id(probed.unique_id)
+            self._abort_if_configured({CONF_HOST: host, CONF_PORT: port})
+        if probed.name is None:
+            probed.name = found.name or _instance_name(discovery_info)
+        self._discovered = probed
+        model = probed.info.model or _text(properties.get("model"))
+        self.context["title_placeholders"] = {"name": f"{probed.title} ({model})"}
+        return await self.async_step_discovery_confirm()
 
     async def async_step_integration_discovery(
         self, discovery_info: dict[str, Any]
@@ -309,7 +438,12 @@ class MicboardConfigFlow(ConfigFlow, domain=DOMAIN):
             try:
                 # No MAC hint: whether the MAC can be read decides how the
                 # receiver is recognised.
-                probed = await probe(self.hass, host, port)
+                probed = await probe(
+                    self.hass,
+                    host,
+                    port,
+                    manufacturer=entry.data.get(CONF_MANUFACTURER, DEFAULT_MANUFACTURER),
+                )
             except DeviceError as err:
                 errors, placeholders = _errors_for(err)
             else:
@@ -325,7 +459,12 @@ class MicboardConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def _async_reconfigured(self, entry: ConfigEntry, probed: Probed) -> ConfigFlowResult:
         stored_mac = entry.data.get(CONF_MAC)
-        if stored_mac is not None:
+        stored_serial = entry.data.get(CONF_SERIAL)
+        if stored_serial is not None:
+            if probed.info.serial is not None and probed.info.serial != stored_serial:
+                return self.async_abort(reason="wrong_device")
+            unique_id = entry.unique_id
+        elif stored_mac is not None:
             if probed.info.mac is not None:
                 if probed.info.mac != stored_mac:
                     return self.async_abort(reason="wrong_device")
@@ -360,6 +499,7 @@ class MicboardConfigFlow(ConfigFlow, domain=DOMAIN):
             data_updates={
                 **probed.data(),
                 CONF_MAC: probed.info.mac or stored_mac,
+                CONF_SERIAL: probed.info.serial or stored_serial,
                 CONF_DEVICE_KEY: device_key(entry),
             },
         )
@@ -433,3 +573,20 @@ class MicboardOptionsFlow(OptionsFlowWithReload):
             }
         )
         return self.async_show_form(step_id="init", data_schema=schema, errors=errors)
+
+
+def _text(value: object) -> str | None:
+    """A TXT record value as text (``None`` when absent or blank)."""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if not isinstance(value, str) or not (text := value.strip()):
+        return None
+    return text[:64]
+
+
+def _instance_name(info: ZeroconfServiceInfo) -> str | None:
+    """The DNS-SD instance name (the device's name, by the SSC rules)."""
+    name = info.name
+    if name.endswith(info.type):
+        name = name[: -len(info.type)]
+    return _text(name.rstrip("."))

@@ -9,8 +9,17 @@ from typing import Final
 DOMAIN: Final = "micboard"
 LOGGER = logging.getLogger(__package__)
 
-MANUFACTURER: Final = "Shure"
+#: Port of entries stored without one (Shure's control port; such entries are Shure).
 DEFAULT_PORT: Final = 2202
+
+#: Manufacturer key (see ``devices.registry``) in ``entry.data``.
+CONF_MANUFACTURER: Final = "manufacturer"
+#: Manufacturer of entries created before the key was stored.
+DEFAULT_MANUFACTURER: Final = "shure"
+#: Serial number of the device in ``entry.data`` (where it reports one).
+CONF_SERIAL: Final = "serial"
+#: Config flow choice: find out what answers at the address.
+MANUFACTURER_AUTO: Final = "auto"
 
 CONF_FAMILY: Final = "family"
 CONF_MODEL: Final = "model"
@@ -70,6 +79,7 @@ ALERT_TYPES: Final = (
     "rf_lost",
     "interference",
     "receiver_offline",
+    "charged",
 )
 
 CONF_BATTERY_LOW: Final = "battery_low"

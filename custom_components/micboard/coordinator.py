@@ -27,7 +27,6 @@ from .const import (
     ISSUE_WRONG_DEVICE,
     LOGGER,
     LOW_BATTERY_PERCENT,
-    MANUFACTURER,
     METER_LIVE_WINDOW,
     METER_STATE_INTERVAL,
     STATE_WRITE_INTERVAL,
@@ -35,28 +34,34 @@ from .const import (
     WEB_UI_PORTS,
 )
 from .devices import (
+    AccessDisabledError,
     DeviceConnectionError,
     DeviceError,
     DeviceNotRespondingError,
     NotAShureDeviceError,
+    Receiver,
     ReceiverInfo,
     ReceiverState,
     UnsupportedDeviceError,
     Update,
+    WrongProtocolError,
 )
-from .devices.shure import ShureReceiver
+from .devices.capabilities import Capability
 
 type MicboardConfigEntry = ConfigEntry[MicboardCoordinator]
 
+#: Most specific first: the first matching kind names the error.
 _SETUP_ERRORS: dict[type[DeviceError], str] = {
     DeviceConnectionError: "cannot_connect",
+    AccessDisabledError: "access_disabled",
     DeviceNotRespondingError: "no_response",
     NotAShureDeviceError: "not_shure",
+    WrongProtocolError: "wrong_protocol",
     UnsupportedDeviceError: "unsupported_model",
 }
 
 #: Errors that no retry can cure: what answers is not a receiver Micboard can use.
-PERMANENT_ERRORS = (NotAShureDeviceError, UnsupportedDeviceError)
+PERMANENT_ERRORS = (WrongProtocolError, UnsupportedDeviceError)
 
 
 def error_key(err: DeviceError) -> str:
@@ -127,9 +132,7 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
 
     config_entry: MicboardConfigEntry
 
-    def __init__(
-        self, hass: HomeAssistant, entry: MicboardConfigEntry, receiver: ShureReceiver
-    ) -> None:
+    def __init__(self, hass: HomeAssistant, entry: MicboardConfigEntry, receiver: Receiver) -> None:
         """Wrap ``receiver``; :meth:`async_config_entry_first_refresh` connects it."""
         super().__init__(
             hass,
@@ -186,9 +189,7 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
             self.receiver.subscribe(self._handle_update),
             self.receiver.subscribe_connection(self._handle_connection),
         ]
-        subscribe_problem = getattr(self.receiver, "subscribe_problem", None)
-        if subscribe_problem is not None:
-            self._unsubscribe.append(subscribe_problem(self._handle_problem))
+        self._unsubscribe.append(self.receiver.subscribe_problem(self._handle_problem))
 
     async def _async_update_data(self) -> ReceiverState:
         return self.receiver.state
@@ -468,8 +469,9 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
             config_entry_id=self.config_entry.entry_id,
             identifiers={(DOMAIN, self.device_key)},
             connections={(dr.CONNECTION_NETWORK_MAC, info.mac)} if info.mac else set(),
-            manufacturer=MANUFACTURER,
+            manufacturer=info.manufacturer,
             model=info.model,
+            serial_number=info.serial,
             name=self.unique_receiver_name(existing.id if existing else None),
             sw_version=state.firmware or info.firmware,
             hw_version=info.rf_band,
@@ -482,8 +484,8 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
             child = registry.async_get_or_create(
                 config_entry_id=self.config_entry.entry_id,
                 identifiers={identifier},
-                manufacturer=MANUFACTURER,
-                model=f"{info.model} channel",
+                manufacturer=info.manufacturer,
+                model=f"{info.model} {self.channel_word}",
                 name=self.unique_channel_name(channel, known.id if known else None),
                 via_device_id=device.id,
             )
@@ -505,10 +507,25 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
         state = self.receiver.state
         return state.device_id or f"{state.info.model} {state.info.host}"
 
+    @property
+    def is_charger(self) -> bool:
+        """Whether the device is a charger (its "channels" are bays)."""
+        return Capability.CHARGER_BAYS in self.receiver.capabilities
+
+    @property
+    def carries_performers(self) -> bool:
+        """Whether channels carry a transmitter someone wears (performers, alerts)."""
+        return not self.is_charger
+
+    @property
+    def channel_word(self) -> str:
+        """What a channel is called on this device: "channel", or "bay" on a charger."""
+        return "bay" if self.is_charger else "channel"
+
     def channel_name(self, channel: int) -> str:
         """Name of a channel: its name on the receiver, else "<receiver> channel N"."""
         name = self.receiver.state.channel(channel).name
-        return name or f"{self.receiver_name()} channel {channel}"
+        return name or f"{self.receiver_name()} {self.channel_word} {channel}"
 
     def _names_in_use(self, exclude: str | None) -> set[str]:
         """Slugs of every Micboard device's name but ``exclude``'s."""
@@ -556,8 +573,8 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
             (
                 own or "",
                 f"{prefix} {own}" if own else "",
-                f"{prefix} channel {channel}",
-                f"{prefix} channel {channel} {self.device_key}",
+                f"{prefix} {self.channel_word} {channel}",
+                f"{prefix} {self.channel_word} {channel} {self.device_key}",
             ),
             self._names_in_use(device_id),
         )

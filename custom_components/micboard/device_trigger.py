@@ -15,15 +15,29 @@ from homeassistant.helpers.typing import ConfigType
 import probatio
 
 from .const import ALERT_TYPES, DOMAIN, EVENT_ALERT, VENUE_DEVICE_KEY
+from .coordinator import receiver_entries
 
 RECEIVER_TRIGGERS = ("receiver_offline", "receiver_offline_cleared")
+#: Charger bays: an event when the pack in the bay is full (nothing clears it).
+BAY_TRIGGERS = ("charged",)
 CHANNEL_TRIGGERS = tuple(
-    name for kind in ALERT_TYPES if kind != "receiver_offline" for name in (kind, f"{kind}_cleared")
+    name
+    for kind in ALERT_TYPES
+    if kind != "receiver_offline" and kind not in BAY_TRIGGERS
+    for name in (kind, f"{kind}_cleared")
 )
 
 TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend(
-    {probatio.Required(CONF_TYPE): probatio.In(CHANNEL_TRIGGERS + RECEIVER_TRIGGERS)}
+    {probatio.Required(CONF_TYPE): probatio.In(CHANNEL_TRIGGERS + BAY_TRIGGERS + RECEIVER_TRIGGERS)}
 )
+
+
+def _is_charger_bay(hass: HomeAssistant, device: dr.DeviceEntry) -> bool:
+    """Whether a channel device is a bay of a charger that is set up."""
+    return any(
+        entry.entry_id == device.config_entry_id and not entry.runtime_data.carries_performers
+        for entry in receiver_entries(hass)
+    )
 
 
 async def async_get_triggers(hass: HomeAssistant, device_id: str) -> list[dict[str, str]]:
@@ -34,7 +48,13 @@ async def async_get_triggers(hass: HomeAssistant, device_id: str) -> list[dict[s
     if (DOMAIN, VENUE_DEVICE_KEY) in device.identifiers:
         return []  # the venue raises no alerts
     is_channel = isinstance(device, dr.DeviceEntry) and device.via_device_id is not None
-    types = CHANNEL_TRIGGERS if is_channel else RECEIVER_TRIGGERS
+    types: tuple[str, ...]
+    if not is_channel:
+        types = RECEIVER_TRIGGERS
+    elif isinstance(device, dr.DeviceEntry) and _is_charger_bay(hass, device):
+        types = BAY_TRIGGERS
+    else:
+        types = CHANNEL_TRIGGERS
     return [
         {CONF_PLATFORM: "device", CONF_DOMAIN: DOMAIN, CONF_DEVICE_ID: device_id, CONF_TYPE: kind}
         for kind in types

@@ -20,6 +20,7 @@ TO_REDACT = {
     CONF_MAC,
     CONF_DEVICE_KEY,
     "mac",
+    "serial",
     "host",
     "unique_id",
     "performer",

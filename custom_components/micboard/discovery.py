@@ -17,8 +17,7 @@ from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import discovery_flow
 
 from .const import DOMAIN, LOGGER
-from .devices.shure import Announcement, DiscoveryListener
-from .devices.shure.discovery import SLP_GROUP, SLP_PORT
+from .devices.announcements import SLP_GROUP, SLP_PORT, Announcement, DiscoveryListener
 
 DATA_LISTENER = f"{DOMAIN}_slp_listener"
 

@@ -28,8 +28,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .const import CONF_AUDIO_LEVELS, DOMAIN
-from .coordinator import MicboardConfigEntry
-from .devices import ChannelState, Family, ReceiverState
+from .coordinator import MicboardConfigEntry, MicboardCoordinator
+from .devices import Capability, ChannelState, ReceiverState
 from .entity import MicboardChannelEntity, MicboardEntity
 from .helpers import battery_level
 from .runout import runs_out_at
@@ -37,11 +37,7 @@ from .venue import VENUE_DEVICE, VenueSummary
 
 PARALLEL_UPDATES = 0
 
-ALL = frozenset(Family)
-MICROPHONES = ALL - {Family.PSM1000}
-RICH_BATTERY = frozenset({Family.ULXD, Family.QLXD, Family.AXIENT_DIGITAL})
-RUNTIME = RICH_BATTERY | {Family.SLXD}
-AUDIO_DBFS = frozenset({Family.ULXD, Family.QLXD, Family.AXIENT_DIGITAL, Family.SLXD})
+C = Capability
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,13 +45,18 @@ class MicboardSensorDescription(SensorEntityDescription):
     """A channel sensor and how to read it."""
 
     value_fn: Callable[[ChannelState], StateType | datetime]
-    families: frozenset[Family] = ALL
+    #: Created only for devices that declare this capability (``None``: every device).
+    requires: Capability | None = None
+    #: Not created for devices that declare this capability.
+    unless: Capability | None = None
     #: Transmitter values read unknown while the transmitter is off.
     transmitter: bool = False
     #: Created only when the audio-level option is on.
     audio: bool = False
     #: A meter: only known while the receiver meters (else it would be stale).
     metered: bool = False
+    #: Enabled by default on chargers (a pack's health matters there).
+    charger_default: bool = False
 
 
 SENSORS: tuple[MicboardSensorDescription, ...] = (
@@ -65,7 +66,7 @@ SENSORS: tuple[MicboardSensorDescription, ...] = (
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=battery_level,
-        families=MICROPHONES,
+        requires=C.BATTERY_PERCENT,
         transmitter=True,
     ),
     MicboardSensorDescription(
@@ -75,7 +76,7 @@ SENSORS: tuple[MicboardSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfTime.MINUTES,
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda channel: channel.battery_runtime_min,
-        families=RUNTIME,
+        requires=C.BATTERY_RUNTIME,
         transmitter=True,
     ),
     MicboardSensorDescription(
@@ -83,7 +84,8 @@ SENSORS: tuple[MicboardSensorDescription, ...] = (
         translation_key="battery_runs_out",
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=runs_out_at,
-        families=MICROPHONES,
+        requires=C.BATTERY_PERCENT,
+        unless=C.CHARGER_BAYS,
         transmitter=True,
     ),
     MicboardSensorDescription(
@@ -92,7 +94,7 @@ SENSORS: tuple[MicboardSensorDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda channel: channel.battery_bars,
-        families=MICROPHONES,
+        requires=C.BATTERY_BARS,
         transmitter=True,
     ),
     MicboardSensorDescription(
@@ -102,8 +104,9 @@ SENSORS: tuple[MicboardSensorDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value_fn=lambda channel: channel.battery_health_percent,
-        families=RICH_BATTERY,
+        requires=C.BATTERY_HEALTH,
         transmitter=True,
+        charger_default=True,
     ),
     MicboardSensorDescription(
         key="battery_cycles",
@@ -112,8 +115,9 @@ SENSORS: tuple[MicboardSensorDescription, ...] = (
         entity_registry_enabled_default=False,
         state_class=SensorStateClass.TOTAL_INCREASING,
         value_fn=lambda channel: channel.battery_cycles,
-        families=RICH_BATTERY,
+        requires=C.BATTERY_CYCLES,
         transmitter=True,
+        charger_default=True,
     ),
     MicboardSensorDescription(
         key="battery_temperature",
@@ -124,7 +128,7 @@ SENSORS: tuple[MicboardSensorDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value_fn=lambda channel: channel.battery_temperature_c,
-        families=RICH_BATTERY,
+        requires=C.BATTERY_TEMPERATURE,
         transmitter=True,
     ),
     MicboardSensorDescription(
@@ -133,7 +137,7 @@ SENSORS: tuple[MicboardSensorDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value_fn=lambda channel: channel.battery_type,
-        families=RICH_BATTERY,
+        requires=C.BATTERY_TYPE,
         transmitter=True,
     ),
     MicboardSensorDescription(
@@ -144,7 +148,7 @@ SENSORS: tuple[MicboardSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
         value_fn=lambda channel: channel.rf_level_dbm,
-        families=MICROPHONES,
+        requires=C.RF_LEVEL,
         metered=True,
     ),
     MicboardSensorDescription(
@@ -155,7 +159,7 @@ SENSORS: tuple[MicboardSensorDescription, ...] = (
         suggested_display_precision=0,
         entity_registry_enabled_default=False,
         value_fn=lambda channel: channel.audio_level_dbfs,
-        families=AUDIO_DBFS,
+        requires=C.AUDIO_LEVEL,
         audio=True,
         metered=True,
     ),
@@ -165,19 +169,21 @@ SENSORS: tuple[MicboardSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfFrequency.MEGAHERTZ,
         suggested_display_precision=3,
         value_fn=lambda channel: channel.frequency_mhz,
+        requires=C.FREQUENCY,
     ),
     MicboardSensorDescription(
         key="transmitter_model",
         translation_key="transmitter_model",
         value_fn=lambda channel: channel.tx_model,
-        families=MICROPHONES,
+        requires=C.TX_MODEL,
+        unless=C.CHARGER_BAYS,
         transmitter=True,
     ),
     MicboardSensorDescription(
         key="transmitter_power",
         translation_key="transmitter_power",
         value_fn=lambda channel: channel.tx_power,
-        families=frozenset({Family.ULXD, Family.QLXD, Family.AXIENT_DIGITAL, Family.PSM1000}),
+        requires=C.TX_POWER,
         transmitter=True,
     ),
     MicboardSensorDescription(
@@ -186,9 +192,44 @@ SENSORS: tuple[MicboardSensorDescription, ...] = (
         native_unit_of_measurement="dB",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda channel: channel.gain_db,
-        families=ALL - {Family.UHFR},
+        requires=C.GAIN,
+    ),
+    MicboardSensorDescription(
+        key="time_to_full",
+        translation_key="time_to_full",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MINUTES,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda channel: channel.time_to_full_min,
+        requires=C.CHARGE_TIME,
+        transmitter=True,
+    ),
+    MicboardSensorDescription(
+        key="device_in_bay",
+        translation_key="device_in_bay",
+        value_fn=lambda channel: channel.tx_model,
+        requires=C.CHARGER_BAYS,
+        transmitter=True,
+    ),
+    MicboardSensorDescription(
+        key="bay_state",
+        translation_key="bay_state",
+        value_fn=lambda channel: channel.bay_state,
+        requires=C.BAY_STATE,
+    ),
+    MicboardSensorDescription(
+        key="warnings",
+        translation_key="warnings",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda channel: warnings_text(channel.warnings),
+        requires=C.WARNINGS,
     ),
 )
+
+
+def warnings_text(warnings: tuple[str, ...]) -> str:
+    """The device's active warnings as one state (``none`` when there are none)."""
+    return ", ".join(warnings)[:255] if warnings else "none"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -196,7 +237,7 @@ class MicboardReceiverSensorDescription(SensorEntityDescription):
     """A receiver-wide value and how to read it."""
 
     value_fn: Callable[[ReceiverState], StateType]
-    families: frozenset[Family] = ALL
+    requires: Capability | None = None
 
 
 RECEIVER_SENSORS: tuple[MicboardReceiverSensorDescription, ...] = (
@@ -205,14 +246,14 @@ RECEIVER_SENSORS: tuple[MicboardReceiverSensorDescription, ...] = (
         translation_key="rf_band",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda state: state.info.rf_band,
-        families=frozenset({Family.AXIENT_DIGITAL, Family.SLXD}),
+        requires=C.RF_BAND,
     ),
     MicboardReceiverSensorDescription(
         key="encryption",
         translation_key="encryption",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda state: state.encryption,
-        families=frozenset({Family.ULXD, Family.QLXD, Family.AXIENT_DIGITAL, Family.SLXD}),
+        requires=C.ENCRYPTION,
     ),
     MicboardReceiverSensorDescription(
         key="meter_rate",
@@ -220,7 +261,7 @@ RECEIVER_SENSORS: tuple[MicboardReceiverSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfTime.MILLISECONDS,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda state: state.meter_rate_ms,
-        families=ALL - {Family.UHFR},
+        requires=C.METERING,
     ),
 )
 
@@ -238,17 +279,20 @@ async def async_setup_entry(
         return
     coordinator = cast("MicboardConfigEntry", entry).runtime_data
     info = coordinator.receiver.info
+    capabilities = coordinator.receiver.capabilities
     audio = entry.options.get(CONF_AUDIO_LEVELS, True)
     entities: list[SensorEntity] = [
         MicboardReceiverSensor(coordinator, description)
         for description in RECEIVER_SENSORS
-        if info.family in description.families
+        if description.requires is None or description.requires in capabilities
     ]
     entities.extend(
         MicboardChannelSensor(coordinator, description, channel)
         for channel in range(1, info.channel_count + 1)
         for description in SENSORS
-        if info.family in description.families and (audio or not description.audio)
+        if (description.requires is None or description.requires in capabilities)
+        and (description.unless is None or description.unless not in capabilities)
+        and (audio or not description.audio)
     )
     async_add_entities(entities)
 
@@ -268,6 +312,17 @@ class MicboardChannelSensor(MicboardChannelEntity, SensorEntity):
     """A value of one channel."""
 
     entity_description: MicboardSensorDescription
+
+    def __init__(
+        self,
+        coordinator: MicboardCoordinator,
+        description: MicboardSensorDescription,
+        channel: int,
+    ) -> None:
+        """Attach the sensor to its channel (or charger bay)."""
+        super().__init__(coordinator, description, channel)
+        if description.charger_default and coordinator.is_charger:
+            self._attr_entity_registry_enabled_default = True
 
     @property
     def native_value(self) -> StateType | datetime:

@@ -38,8 +38,7 @@ from .assignments import (
 )
 from .const import DOMAIN
 from .coordinator import MicboardCoordinator, is_venue_entry, receiver_entries
-from .devices import DeviceError
-from .devices.shure import Capability
+from .devices import Capability, DeviceError
 
 SERVICE_ASSIGN = "assign_performer"
 SERVICE_UNASSIGN = "unassign"
@@ -161,7 +160,10 @@ async def _channels(
         for coordinator, channel in resolve_targets(hass, call.data[ATTR_DEVICE_ID])
         if channel is not None
     ]
-    for coordinator, _channel in targets:
+    for coordinator, channel in targets:
+        if not coordinator.carries_performers:
+            # A charger bay holds a pack, not a performer's transmitter.
+            raise _invalid("not_a_channel", device_id=coordinator.unique_channel_name(channel))
         _require_online(coordinator)
     return targets
 

@@ -28,6 +28,8 @@ async def async_setup_entry(
 ) -> None:
     """One alerts switch per channel."""
     coordinator = entry.runtime_data
+    if not coordinator.carries_performers:
+        return  # a charger's bays hold packs, not performers
     async_add_entities(
         MicboardAlertsSwitch(coordinator, ALERTS, channel)
         for channel in range(1, coordinator.receiver.info.channel_count + 1)

@@ -37,6 +37,8 @@ async def async_setup_entry(
 ) -> None:
     """One performer entity per channel."""
     coordinator = entry.runtime_data
+    if not coordinator.carries_performers:
+        return  # a charger's bays hold packs, not performers
     async_add_entities(
         MicboardPerformer(coordinator, PERFORMER, channel)
         for channel in range(1, coordinator.receiver.info.channel_count + 1)

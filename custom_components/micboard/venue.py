@@ -48,6 +48,9 @@ def count_receiver(coordinator: MicboardCoordinator) -> Counts:
     online = coordinator.last_update_success and coordinator.receiver.connected
     if not coordinator.last_update_success:
         return Counts(receivers_offline=1)
+    if not coordinator.carries_performers:
+        # A charger's packs are not transmitters in use.
+        return Counts(receivers_offline=0 if online else 1)
     state = coordinator.receiver.state
     threshold = coordinator.battery_low_percent
     on = low = 0

@@ -97,6 +97,7 @@ def receiver_payload(hass: HomeAssistant, entry: MicboardConfigEntry) -> dict[st
         "device_id": coordinator.receiver_device_id,
         "name": (device.name_by_user or device.name) if device else coordinator.receiver_name(),
         "model": receiver.info.model,
+        "manufacturer": receiver.info.manufacturer,
         "family": receiver.info.family.value,
         "area_id": device.area_id if device else None,
         "connected": coordinator.last_update_success and receiver.connected,

@@ -296,9 +296,10 @@ async def test_migration_fixes_the_device_key_and_identifiers_outlive_unique_ids
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    assert entry.minor_version == 2
+    assert entry.minor_version == 3
     key = f"127.0.0.1:{receiver.port}"
     assert entry.data[CONF_DEVICE_KEY] == key
+    assert entry.data["manufacturer"] == "shure"  # every entry before 1.3 is Shure
     devices = {d.id for d in dr.async_entries_for_config_entry(device_registry, entry.entry_id)}
     entities = {
         e.entity_id for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)

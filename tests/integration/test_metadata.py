@@ -10,7 +10,11 @@ import yaml
 
 from custom_components.micboard import binary_sensor, sensor, switch, text
 from custom_components.micboard.const import ALERT_TYPES
-from custom_components.micboard.device_trigger import CHANNEL_TRIGGERS, RECEIVER_TRIGGERS
+from custom_components.micboard.device_trigger import (
+    BAY_TRIGGERS,
+    CHANNEL_TRIGGERS,
+    RECEIVER_TRIGGERS,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 INTEGRATION = ROOT / "custom_components/micboard"
@@ -60,7 +64,7 @@ def test_every_translation_key_in_code_exists() -> None:
     assert text.PERFORMER.translation_key in entity["text"]
     assert switch.ALERTS.translation_key in entity["switch"]
     triggers = strings["device_automation"]["trigger_type"]
-    assert set(triggers) == set(CHANNEL_TRIGGERS + RECEIVER_TRIGGERS)
+    assert set(triggers) == set(CHANNEL_TRIGGERS + BAY_TRIGGERS + RECEIVER_TRIGGERS)
     assert {t for t in triggers if not t.endswith("_cleared")} == set(ALERT_TYPES)
     source = "\n".join(p.read_text() for p in INTEGRATION.glob("*.py"))
     for key in set(re.findall(r'translation_key="([a-z_]+)"', source)):

@@ -6,6 +6,7 @@ typed models; anything the device reports as unknown becomes ``None``.
 """
 
 from .exceptions import (
+    AccessDisabledError,
     DeviceConnectionError,
     DeviceError,
     DeviceNotRespondingError,
@@ -13,10 +14,12 @@ from .exceptions import (
     ProtocolError,
     ReceiverChangedError,
     UnsupportedDeviceError,
+    WrongProtocolError,
 )
 from .models import ChannelState, Family, ReceiverInfo, ReceiverState, Update
 
 __all__ = [
+    "AccessDisabledError",
     "ChannelState",
     "DeviceConnectionError",
     "DeviceError",
@@ -29,10 +32,12 @@ __all__ = [
     "ReceiverState",
     "UnsupportedDeviceError",
     "Update",
+    "WrongProtocolError",
 ]
 
 # Manufacturer-neutral interface (see receiver.py, capabilities.py, registry.py).
+from . import registry
 from .capabilities import Capability
 from .receiver import ProbeResult, Receiver
 
-__all__ += ["Capability", "ProbeResult", "Receiver"]
+__all__ += ["Capability", "ProbeResult", "Receiver", "registry"]

@@ -19,20 +19,29 @@ class Capability(StrEnum):
     BATTERY_HEALTH = "battery_health"
     BATTERY_CYCLES = "battery_cycles"
     BATTERY_TYPE = "battery_type"
+    BATTERY_TEMPERATURE = "battery_temperature"
 
     # Transmitter
     TX_PRESENCE = "tx_presence"
     TX_MODEL = "tx_model"
     TX_NAME = "tx_name"
     TX_MUTE = "tx_mute"
+    TX_POWER = "tx_power"
 
     # Receiver channel
     FREQUENCY = "frequency"
     GAIN = "gain"
+    #: Mutes a channel's audio output on command.
     MUTE = "mute"
+    #: Reports whether a channel's audio output is muted.
+    MUTE_STATE = "mute_state"
     INTERFERENCE = "interference"
     LOW_SIGNAL = "low_signal"
     ENCRYPTION_WARNING = "encryption_warning"
+
+    # Receiver-wide values
+    RF_BAND = "rf_band"
+    ENCRYPTION = "encryption"
 
     # Meters
     RF_LEVEL = "rf_level"
@@ -51,3 +60,5 @@ class Capability(StrEnum):
     # Chargers: "channels" are bays holding battery packs or transmitters
     CHARGER_BAYS = "charger_bays"
     CHARGE_TIME = "charge_time"
+    BAY_STATE = "bay_state"
+    WARNINGS = "warnings"

@@ -24,8 +24,20 @@ class DeviceNotRespondingError(DeviceError):
     """
 
 
-class NotAShureDeviceError(DeviceError):
-    """Something answered, but not in a protocol this library speaks."""
+class AccessDisabledError(DeviceNotRespondingError):
+    """Nothing answers, and the device's own setting may be why.
+
+    Sennheiser SSC v1 devices stay silent until third-party access is set to
+    *Legacy* in Control Cockpit (or on the device).
+    """
+
+
+class WrongProtocolError(DeviceError):
+    """Something answered, but not in the protocol the client speaks."""
+
+
+class NotAShureDeviceError(WrongProtocolError):
+    """Something answered, but not in Shure's command-string protocol."""
 
 
 class UnsupportedDeviceError(DeviceError):

@@ -14,15 +14,29 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from .exceptions import DeviceError
+from .models import Family
 from .receiver import ProbeResult, Receiver
 from .sennheiser import ssc1
+from .shure import DEFAULT_PORT as SHURE_PORT, ShureReceiver
 
 
 class Factory(Protocol):
     """Creates an unconnected client."""
 
-    def __call__(self, host: str, port: int, *, meter_rate_ms: int = 0) -> Receiver:
-        """A client for the device at ``host:port``."""
+    def __call__(
+        self,
+        host: str,
+        port: int,
+        *,
+        meter_rate_ms: int = 0,
+        mac: str | None = None,
+        family: Family | None = None,
+    ) -> Receiver:
+        """A client for the device at ``host:port``.
+
+        ``mac`` and ``family`` are hints from an earlier connection (a client
+        may ignore them).
+        """
 
 
 type Probe = Callable[[str, int, float], Awaitable[ProbeResult | None]]
@@ -38,6 +52,8 @@ class Manufacturer:
     factory: Factory
     #: Cheap "does this speak my protocol?" check; by default a full connect.
     probe: Probe | None = None
+    #: DNS-SD service types the manufacturer's devices publish (``_ssc._udp.local.``).
+    service_types: tuple[str, ...] = ()
 
     async def detect(
         self, host: str, port: int | None = None, wait: float = 3.0
@@ -65,16 +81,38 @@ def get(key: str) -> Manufacturer:
     return _REGISTRY[key]
 
 
+def for_service_type(service_type: str) -> Manufacturer | None:
+    """The manufacturer whose devices publish DNS-SD ``service_type``."""
+    wanted = service_type.lower().rstrip(".") + "."
+    return next((m for m in _REGISTRY.values() if wanted in m.service_types), None)
+
+
 def manufacturers() -> list[Manufacturer]:
     """Every registered manufacturer, in registration order."""
     return list(_REGISTRY.values())
 
 
-def create(key: str, host: str, port: int | None = None, *, meter_rate_ms: int = 0) -> Receiver:
-    """An unconnected client of manufacturer ``key``."""
+def create(
+    key: str,
+    host: str,
+    port: int | None = None,
+    *,
+    meter_rate_ms: int = 0,
+    mac: str | None = None,
+    family: Family | None = None,
+) -> Receiver:
+    """An unconnected client of manufacturer ``key`` (``KeyError`` if unknown)."""
     manufacturer = get(key)
     port = manufacturer.default_port if port is None else port
-    return manufacturer.factory(host, port, meter_rate_ms=meter_rate_ms)
+    return manufacturer.factory(host, port, meter_rate_ms=meter_rate_ms, mac=mac, family=family)
+
+
+async def detect_first(host: str, port: int | None = None, wait: float = 3.0) -> ProbeResult | None:
+    """The first manufacturer (in registration order) that answers at ``host``."""
+    for manufacturer in manufacturers():
+        if (result := await manufacturer.detect(host, port, wait)) is not None:
+            return result
+    return None
 
 
 async def detect(host: str, port: int | None = None, wait: float = 3.0) -> list[ProbeResult]:
@@ -108,12 +146,40 @@ async def _connect_probe(
             await receiver.disconnect()
 
 
+def _shure(
+    host: str,
+    port: int,
+    *,
+    meter_rate_ms: int = 0,
+    mac: str | None = None,
+    family: Family | None = None,
+) -> Receiver:
+    return ShureReceiver(host, port, family=family, mac=mac, meter_rate_ms=meter_rate_ms)
+
+
+def _ssc1(
+    host: str,
+    port: int,
+    *,
+    meter_rate_ms: int = 0,
+    mac: str | None = None,
+    family: Family | None = None,
+) -> Receiver:
+    return ssc1.SscReceiver(host, port, meter_rate_ms=meter_rate_ms)
+
+
+#: Key of the Shure command-string protocol (the default for older entries).
+SHURE = "shure"
+
+# Registration order is detection order: Shure ASCII on 2202, then SSC v1 on 45.
+register(Manufacturer(SHURE, "Shure", SHURE_PORT, _shure))
 register(
     Manufacturer(
         ssc1.MANUFACTURER_KEY,
         "Sennheiser (SSC v1)",
         ssc1.DEFAULT_PORT,
-        ssc1.SscReceiver,
+        _ssc1,
         ssc1.probe,
+        service_types=("_ssc._udp.local.", "_ssc._tcp.local."),
     )
 )

@@ -1,11 +1,11 @@
 """Shure receivers over their command-string port (TCP/UDP 2202)."""
 
+from ..capabilities import Capability
 from .catalog import MODELS, ModelSpec
 from .client import (
     CAPABILITIES,
     DEFAULT_PORT,
     MIN_METER_RATE_MS,
-    Capability,
     ShureReceiver,
     Timing,
 )

@@ -20,11 +20,11 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 import contextlib
 from dataclasses import dataclass
-from enum import StrEnum
 import logging
 import random
 from typing import Any
 
+from ..capabilities import Capability
 from ..exceptions import (
     DeviceConnectionError,
     DeviceError,
@@ -44,6 +44,7 @@ from .transport import Link, UdpLink, open_tcp, open_udp
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_PORT = 2202
+MANUFACTURER = "Shure"
 #: Slowest sensible metering; faster rates have hung receivers in the field.
 MIN_METER_RATE_MS = 1000
 MAX_METER_RATE_MS = 65535
@@ -58,23 +59,51 @@ _ANY_REPLY = frozenset({"REP", "REPORT"})
 PERMANENT_PROBLEMS = (ReceiverChangedError, NotAShureDeviceError, UnsupportedDeviceError)
 
 
-class Capability(StrEnum):
-    """Commands a family supports."""
+C = Capability
 
-    MUTE = "mute"
-    IDENTIFY = "identify"
-    CHANNEL_IDENTIFY = "channel_identify"
+_SHURE_FAMILIES = (
+    Family.ULXD,
+    Family.QLXD,
+    Family.AXIENT_DIGITAL,
+    Family.SLXD,
+    Family.UHFR,
+    Family.PSM1000,
+)
+_ALL_SHURE = frozenset(_SHURE_FAMILIES)
+_MICROPHONES = _ALL_SHURE - {Family.PSM1000}
+_RICH_BATTERY = frozenset({Family.ULXD, Family.QLXD, Family.AXIENT_DIGITAL})
+_DIGITAL = _RICH_BATTERY | {Family.SLXD}
 
-
-CAPABILITIES: dict[Family, frozenset[Capability]] = {
-    Family.ULXD: frozenset({Capability.MUTE, Capability.IDENTIFY}),
-    Family.QLXD: frozenset(),
-    Family.AXIENT_DIGITAL: frozenset(
-        {Capability.MUTE, Capability.IDENTIFY, Capability.CHANNEL_IDENTIFY}
+#: Which families report (or accept) what; the manufacturer-neutral view.
+_FAMILY_SETS: tuple[tuple[frozenset[Capability], frozenset[Family]], ...] = (
+    (frozenset({C.TX_PRESENCE, C.FREQUENCY}), _ALL_SHURE),
+    (frozenset({C.BATTERY_PERCENT, C.BATTERY_BARS, C.TX_MODEL, C.RF_LEVEL}), _MICROPHONES),
+    (frozenset({C.BATTERY_RUNTIME, C.AUDIO_LEVEL, C.ENCRYPTION, C.ENCRYPTION_WARNING}), _DIGITAL),
+    (
+        frozenset({C.BATTERY_HEALTH, C.BATTERY_CYCLES, C.BATTERY_TEMPERATURE, C.BATTERY_TYPE}),
+        _RICH_BATTERY,
     ),
-    Family.SLXD: frozenset({Capability.IDENTIFY, Capability.CHANNEL_IDENTIFY}),
-    Family.UHFR: frozenset(),
-    Family.PSM1000: frozenset(),
+    (frozenset({C.TX_MUTE}), _RICH_BATTERY),
+    (frozenset({C.TX_POWER}), _RICH_BATTERY | {Family.PSM1000}),
+    (frozenset({C.GAIN, C.METERING}), _ALL_SHURE - {Family.UHFR}),
+    (frozenset({C.RF_BAND}), frozenset({Family.AXIENT_DIGITAL, Family.SLXD})),
+    (frozenset({C.MUTE_STATE}), frozenset({Family.ULXD, Family.AXIENT_DIGITAL, Family.UHFR})),
+    (frozenset({C.INTERFERENCE}), frozenset({Family.ULXD, Family.AXIENT_DIGITAL, Family.SLXD})),
+    (frozenset({C.MUTE}), frozenset({Family.ULXD, Family.AXIENT_DIGITAL})),
+    (frozenset({C.IDENTIFY}), frozenset({Family.ULXD, Family.AXIENT_DIGITAL, Family.SLXD})),
+    (frozenset({C.CHANNEL_IDENTIFY}), frozenset({Family.AXIENT_DIGITAL, Family.SLXD})),
+    (frozenset({C.RENAME}), _ALL_SHURE),
+)
+
+#: Capabilities of each Shure family (the keys are the families this client speaks).
+CAPABILITIES: dict[Family, frozenset[Capability]] = {
+    family: frozenset(
+        capability
+        for capabilities, families in _FAMILY_SETS
+        if family in families
+        for capability in capabilities
+    )
+    for family in _SHURE_FAMILIES
 }
 
 #: What to ask each channel of families without ``GET x ALL``.
@@ -522,6 +551,7 @@ class ShureReceiver:
             host=self.host,
             port=self.port,
             firmware=convert.text(" ".join(firmware.args), 32) if firmware else None,
+            manufacturer=MANUFACTURER,
         )
 
     async def _identify_udp(self, known: ReceiverInfo | None) -> ReceiverInfo:
@@ -544,6 +574,7 @@ class ShureReceiver:
             channel_count=channels,
             host=self.host,
             port=self.port,
+            manufacturer=MANUFACTURER,
         )
 
     async def _probe(

@@ -22,13 +22,14 @@ from typing import Any
 
 from ...capabilities import Capability
 from ...exceptions import (
+    AccessDisabledError,
     DeviceConnectionError,
     DeviceError,
     DeviceNotRespondingError,
-    NotAShureDeviceError,
     ProtocolError,
     ReceiverChangedError,
     UnsupportedDeviceError,
+    WrongProtocolError,
 )
 from ...models import Family, ReceiverInfo, ReceiverState, Update
 from ...net import format_mac
@@ -65,7 +66,7 @@ IDENTITY_PATHS: tuple[Path, ...] = (
 )
 
 
-class NotAnSscDeviceError(NotAShureDeviceError):
+class NotAnSscDeviceError(WrongProtocolError):
     """Something answered on the port, but not with SSC v1 JSON objects."""
 
 
@@ -352,7 +353,7 @@ class SscReceiver:
         link = self._require_link()
         if not values and not errors:
             if not link.received_bytes:
-                raise DeviceNotRespondingError(
+                raise AccessDisabledError(
                     f"{self.host}:{self.port} answered nothing (is third-party access on Legacy?)"
                 )
             raise NotAnSscDeviceError(f"{self.host}:{self.port} does not speak SSC v1")

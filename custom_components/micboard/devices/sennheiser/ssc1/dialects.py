@@ -137,6 +137,8 @@ _EW_DX = frozenset(
         C.FREQUENCY,
         C.GAIN,
         C.MUTE,
+        C.MUTE_STATE,
+        C.WARNINGS,
         C.INTERFERENCE,
         C.LOW_SIGNAL,
         C.ENCRYPTION_WARNING,
@@ -161,13 +163,18 @@ _D6000 = frozenset(
         C.AUDIO_PEAK,
         C.INTERFERENCE,
         C.LOW_SIGNAL,
+        C.FREQUENCY,
+        C.MUTE_STATE,
+        C.WARNINGS,
         C.METERING,
     }
 )
 _SPEECHLINE = frozenset(
-    _COMMON_TX | {C.BATTERY_BARS, C.BATTERY_HEALTH, C.BATTERY_CYCLES, C.BATTERY_TYPE, C.MUTE}
+    _COMMON_TX
+    | {C.BATTERY_BARS, C.BATTERY_HEALTH, C.BATTERY_CYCLES, C.BATTERY_TYPE}
+    | {C.MUTE, C.MUTE_STATE, C.FREQUENCY, C.WARNINGS}
 )
-_D1 = frozenset(_COMMON_TX | {C.BATTERY_TYPE, C.MUTE})
+_D1 = frozenset(_COMMON_TX | {C.BATTERY_TYPE, C.MUTE, C.MUTE_STATE, C.FREQUENCY, C.WARNINGS})
 _CHARGER = frozenset(
     {
         C.CHARGER_BAYS,
@@ -177,6 +184,8 @@ _CHARGER = frozenset(
         C.BATTERY_HEALTH,
         C.BATTERY_CYCLES,
         C.CHARGE_TIME,
+        C.BAY_STATE,
+        C.WARNINGS,
     }
 )
 
