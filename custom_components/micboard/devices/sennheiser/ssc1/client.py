@@ -378,7 +378,13 @@ class SscReceiver:
         )
         if known is not None:
             if known.serial and info.serial:
-                changed = known.serial != info.serial
+                # The same serial with another family or channel count is not
+                # the device this state was built for (a clone, a test bench
+                # with default serials): its channels would be wrong.
+                changed = known.serial != info.serial or (known.family, known.channel_count) != (
+                    info.family,
+                    info.channel_count,
+                )
             else:
                 changed = (known.model, known.channel_count) != (info.model, info.channel_count)
             if changed:
