@@ -27,6 +27,10 @@ class StartAfreshFlow(RepairsFlow):
     ) -> RepairsFlowResult:
         """Move the file aside and start afresh once the user confirms."""
         manager = async_get_manager(self.hass)
+        if manager.writable:
+            # Another flow (a second browser tab) already started afresh:
+            # confirming again would move the new, valid file aside too.
+            return self.async_abort(reason="already_resolved")
         if user_input is not None:
             try:
                 await manager.async_start_afresh()

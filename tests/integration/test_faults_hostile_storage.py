@@ -174,3 +174,34 @@ async def test_start_afresh_that_cannot_move_the_file_changes_nothing(
     assert path.read_bytes() == b"{broken"
     assert async_get_manager(hass).writable is False
     assert _issue_error(hass)
+
+
+async def test_a_second_start_afresh_flow_does_not_discard_new_assignments(
+    hass: HomeAssistant, folder: Path, hass_client: Any
+) -> None:
+    path = folder / STORAGE_KEY
+    path.write_bytes(b"{broken")
+    await _load(hass)
+    assert await async_setup_component(hass, "repairs", {})
+    client = await hass_client()
+    flows = []
+    for _ in range(2):  # two browser tabs open the fix
+        resp = await client.post(
+            "/api/repairs/issues/fix", json={"handler": DOMAIN, "issue_id": ISSUE_UNREADABLE}
+        )
+        flows.append((await resp.json())["flow_id"])
+    resp = await client.post(f"/api/repairs/issues/fix/{flows[0]}", json={})
+    assert (await resp.json())["type"] == "create_entry"
+    manager = async_get_manager(hass)
+    await manager.async_update({"rx/1": new_assignment("Dave", None, True)})
+    await flush_store(manager._store)
+
+    resp = await client.post(f"/api/repairs/issues/fix/{flows[1]}", json={})
+    result = await resp.json()
+    assert result["type"] == "abort"
+    assert result["reason"] == "already_resolved"
+    assignment = manager.get("rx", 1)
+    assert assignment is not None
+    assert assignment.performer == "Dave"
+    assert len(list(folder.glob(f"{STORAGE_KEY}.unreadable.*"))) == 1
+    assert b"Dave" in path.read_bytes()
