@@ -86,6 +86,18 @@ def has_forbidden_characters(text: str) -> bool:
     )
 
 
+def without_forbidden_characters(text: str) -> str:
+    """``text`` without the characters :func:`has_forbidden_characters` refuses."""
+    if not has_forbidden_characters(text):
+        return text
+    return "".join(
+        char
+        for index, char in enumerate(text)
+        if unicodedata.category(char) not in _FORBIDDEN_CATEGORIES
+        or (char == _ZWJ and _joins_emoji(text, index))
+    ).strip()
+
+
 def _short(value: object) -> str:
     """A bounded description of a stored value for error messages."""
     text = repr(value)
@@ -123,6 +135,14 @@ class Assignment:
             not isinstance(contact, str) or len(contact) > _MAX_CONTACT_LENGTH
         ):
             raise ValueError(f"invalid contact {_short(contact)}")
+        if performer is not None:
+            # A hand-edited file may hold what the actions refuse (line breaks,
+            # NUL, bidirectional overrides): it never reaches entities or events.
+            performer = without_forbidden_characters(performer)
+            if not performer:
+                raise ValueError("a performer name holds only invisible characters")
+        if contact is not None:
+            contact = without_forbidden_characters(contact) or None
         if not isinstance(alerts, bool):
             raise ValueError(f"invalid alerts flag {_short(alerts)}")
         if not isinstance(assigned_at, str) or len(assigned_at) > _MAX_TIME_LENGTH:

@@ -14,6 +14,7 @@ import asyncio
 from collections.abc import Iterator
 import contextlib
 from datetime import UTC, datetime
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ from custom_components.micboard.assignments import (
     new_assignment,
 )
 from custom_components.micboard.const import DOMAIN
+
+from .helpers import entry_for, state_of
 
 _REAL_LOAD = storage.Store._async_load
 _REAL_WRITE = storage.Store._async_write_data
@@ -205,3 +208,54 @@ async def test_a_second_start_afresh_flow_does_not_discard_new_assignments(
     assert assignment.performer == "Dave"
     assert len(list(folder.glob(f"{STORAGE_KEY}.unreadable.*"))) == 1
     assert b"Dave" in path.read_bytes()
+
+
+async def test_invisible_characters_in_a_stored_performer_never_reach_entities(
+    hass: HomeAssistant, folder: Path, simulated: Any, entity_id: Any
+) -> None:
+    receiver = await simulated("ULXD4D")
+    entry = entry_for(receiver)
+    stored = {
+        "version": 2,
+        "minor_version": 1,
+        "key": STORAGE_KEY,
+        "data": {
+            "assignments": {
+                f"{entry.unique_id}/1": {
+                    "performer": "Da\x00ve\u202e\n\x1b[31m",
+                    "contact": "person.dave\u200b",
+                    "alerts": True,
+                    "assigned_at": "",
+                },
+                f"{entry.unique_id}/2": {"performer": "👩\u200d🎤 Singer", "alerts": True},
+            }
+        },
+    }
+    (folder / STORAGE_KEY).write_text(json.dumps(stored))
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    manager = async_get_manager(hass)
+    assert manager.writable is True
+    assert state_of(hass, entity_id(entry, "text", "performer", 1)) == "Dave[31m"
+    assert state_of(hass, entity_id(entry, "text", "performer", 2)) == "👩\u200d🎤 Singer"
+    first = manager.get(entry.unique_id, 1)
+    assert first is not None
+    assert first.contact == "person.dave"
+
+
+async def test_a_stored_performer_of_invisible_characters_only_is_unreadable(
+    hass: HomeAssistant, folder: Path
+) -> None:
+    stored = {
+        "version": 2,
+        "minor_version": 1,
+        "key": STORAGE_KEY,
+        "data": {"assignments": {"rx/1": {"performer": "\u200b\u202e\x00"}}},
+    }
+    content = json.dumps(stored).encode()
+    (folder / STORAGE_KEY).write_bytes(content)
+    await _load(hass)
+    assert async_get_manager(hass).writable is False
+    assert "invisible" in _issue_error(hass)
+    assert (folder / STORAGE_KEY).read_bytes() == content
