@@ -7,6 +7,7 @@ never an exception (which would break the whole logbook page).
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from homeassistant.core import Event, HomeAssistant, callback
@@ -70,3 +71,44 @@ async def test_logbook_keeps_sane_values_and_cleans_names(hass: HomeAssistant) -
     assert describe(event) == {"name": "Dave", "message": "battery is low (15 %) on CH 1"}
     huge = Event(EVENT_ALERT, {"type": "battery_low", "receiver": "Rack", "value": 10**400})
     assert describe(huge) == {"name": "Rack", "message": "battery is low"}
+
+
+async def _next_event(client: Any, kind: str, timeout: float = 5.0) -> dict[str, Any]:
+    async with asyncio.timeout(timeout):
+        while True:
+            message = await client.receive_json()
+            if message.get("type") == "event" and message["event"]["type"] == kind:
+                event: dict[str, Any] = message["event"]
+                return event
+
+
+@pytest.mark.parametrize(
+    "channel", [["x"], {"a": 1}, 10**400, "1", None], ids=["list", "dict", "huge", "str", "none"]
+)
+async def test_forged_alert_events_do_not_break_the_card_stream(
+    hass: HomeAssistant,
+    hass_ws_client: Any,
+    simulated: Any,
+    setup_receiver: Any,
+    caplog: pytest.LogCaptureFixture,
+    channel: object,
+) -> None:
+    # A list or dict as "channel" used to raise TypeError (unhashable) in the
+    # card stream's alert listener (websocket.py _Subscription._alert).
+    receiver = await simulated("ULXD4D")
+    await setup_receiver(receiver)
+    client = await hass_ws_client(hass)
+    await client.send_json({"id": 1, "type": "micboard/subscribe"})
+    assert (await client.receive_json())["success"] is True
+    await _next_event(client, "snapshot")
+
+    hass.bus.async_fire(EVENT_ALERT, {"type": "battery_low", "channel": channel, "device_id": "x"})
+    await hass.async_block_till_done()
+    assert "Traceback" not in caplog.text
+    assert "Error" not in caplog.text
+
+    receiver.set_transmitter(2, False)
+    change = await _next_event(client, "channel")
+    while change["channel"] != 2 or "tx_on" not in change["data"]:
+        change = await _next_event(client, "channel")
+    assert change["data"]["tx_on"] is False
