@@ -13,12 +13,18 @@ import asyncio
 from collections.abc import AsyncIterator
 import contextlib
 import json
+import socket
 from typing import Any, override
 
 import pytest
 
-from custom_components.micboard.devices import DeviceError, ReceiverChangedError
+from custom_components.micboard.devices import (
+    DeviceError,
+    DeviceNotRespondingError,
+    ReceiverChangedError,
+)
 from custom_components.micboard.devices.sennheiser.ssc1 import SscReceiver, Timing, codec
+from custom_components.micboard.devices.sennheiser.ssc1.probe import probe
 
 LOCALHOST = "127.0.0.1"
 FAST = Timing(
@@ -142,3 +148,34 @@ async def test_same_serial_as_another_model_is_another_receiver(
     finally:
         with contextlib.suppress(DeviceError):
             await receiver.disconnect()
+
+
+def _closed_port() -> int:
+    """A UDP port on 127.0.0.1 where nothing listens (bound, then closed)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((LOCALHOST, 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+async def test_nothing_listening_fails_at_once() -> None:
+    slow = Timing(request_timeout=2.0, request_attempts=2)
+    receiver = SscReceiver(LOCALHOST, _closed_port(), timing=slow)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    with pytest.raises(DeviceNotRespondingError, match="third-party"):
+        await receiver.connect()
+    elapsed = loop.time() - start
+    print(f"refused connect failed after {elapsed * 1000:.0f} ms (timeouts: 4000 ms)")
+    assert elapsed < 1.0
+    assert not receiver.connected
+    await receiver.disconnect()
+
+
+async def test_probe_of_nothing_listening_answers_at_once() -> None:
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    assert await probe(LOCALHOST, _closed_port(), wait=4.0) is None
+    elapsed = loop.time() - start
+    print(f"refused probe returned after {elapsed * 1000:.0f} ms (wait: 4000 ms)")
+    assert elapsed < 1.0

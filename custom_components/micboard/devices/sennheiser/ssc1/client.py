@@ -317,7 +317,7 @@ class SscReceiver:
         self._close_link()
         self._warned = False
         self._other_device = False
-        self._link = await open_udp(self.host, self.port, self._on_message)
+        self._link = await open_udp(self.host, self.port, self._on_message, self._on_refused)
         info, dialect, identity = await self._identify(known)
         if self._state is None:
             state = self._state = ReceiverState(info)
@@ -560,6 +560,19 @@ class SscReceiver:
             if not self._warned:
                 self._warned = True
                 _LOGGER.exception("Ignoring a message from %s:%s", self.host, self.port)
+
+    def _on_refused(self) -> None:
+        """Nothing listens at the address: requests in flight fail at once."""
+        pending, self._pending = self._pending, {}
+        for item in pending.values():
+            if not item.future.done():
+                item.future.set_exception(
+                    DeviceNotRespondingError(
+                        f"{self.host}:{self.port} refused: nothing listens there"
+                        " (is third-party access on Legacy?)"
+                    )
+                )
+                item.future.exception()
 
     def _resolve(self, message: dict[str, Any]) -> None:
         xid = codec.xid(message)
