@@ -24,6 +24,7 @@ TO_REDACT = {
     "unique_id",
     "performer",
     "contact",
+    "serial",
 }
 
 
