@@ -19,8 +19,10 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 import logging
+import os
 from pathlib import Path
 import re
+import stat
 from typing import Any, Final, override
 import unicodedata
 
@@ -47,6 +49,8 @@ SAVE_DELAY: Final = 1.0
 _MAX_CONTACT_LENGTH = 255
 _MAX_TIME_LENGTH = 64
 _MAX_ERROR_LENGTH = 200
+#: Largest assignments file read (thousands of channels fit in a few hundred KiB).
+MAX_FILE_BYTES = 16 * 1024 * 1024
 _KEY = re.compile(r"^.+/[0-9]{1,3}$", re.DOTALL)
 
 #: Unicode categories a performer name must not contain: control and format
@@ -80,6 +84,18 @@ def has_forbidden_characters(text: str) -> bool:
         and not (char == _ZWJ and _joins_emoji(text, index))
         for index, char in enumerate(text)
     )
+
+
+def without_forbidden_characters(text: str) -> str:
+    """``text`` without the characters :func:`has_forbidden_characters` refuses."""
+    if not has_forbidden_characters(text):
+        return text
+    return "".join(
+        char
+        for index, char in enumerate(text)
+        if unicodedata.category(char) not in _FORBIDDEN_CATEGORIES
+        or (char == _ZWJ and _joins_emoji(text, index))
+    ).strip()
 
 
 def _short(value: object) -> str:
@@ -119,6 +135,14 @@ class Assignment:
             not isinstance(contact, str) or len(contact) > _MAX_CONTACT_LENGTH
         ):
             raise ValueError(f"invalid contact {_short(contact)}")
+        if performer is not None:
+            # A hand-edited file may hold what the actions refuse (line breaks,
+            # NUL, bidirectional overrides): it never reaches entities or events.
+            performer = without_forbidden_characters(performer)
+            if not performer:
+                raise ValueError("a performer name holds only invisible characters")
+        if contact is not None:
+            contact = without_forbidden_characters(contact) or None
         if not isinstance(alerts, bool):
             raise ValueError(f"invalid alerts flag {_short(alerts)}")
         if not isinstance(assigned_at, str) or len(assigned_at) > _MAX_TIME_LENGTH:
@@ -185,19 +209,43 @@ def check_envelope(envelope: object) -> None:
 
 
 def _read_file(path: Path) -> tuple[bool, object]:
-    """Read and decode the file as it is on disk: (exists, content)."""
+    """Read and decode the file as it is on disk: (exists, content).
+
+    Only a regular file of at most :data:`MAX_FILE_BYTES` is read: a
+    directory, a pipe (which would block the read forever) or a device such
+    as ``/dev/zero`` (which never ends) in its place raises ``ValueError``.
+    """
     try:
-        raw = path.read_bytes()
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         return False, None
+    except IsADirectoryError:
+        raise ValueError("a directory is in place of the file") from None
+    with os.fdopen(descriptor, "rb") as file:
+        mode = os.fstat(file.fileno()).st_mode
+        if stat.S_ISDIR(mode):
+            raise ValueError("a directory is in place of the file")
+        if not stat.S_ISREG(mode):
+            raise ValueError("it is not a regular file")
+        raw = file.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise ValueError(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
     return True, json_loads(raw)
 
 
 def _move_aside(path: Path, stamp: str) -> Path | None:
-    """Rename the file to a dated backup next to it (``None`` if there is none)."""
-    if not path.exists():
+    """Rename the file to a dated backup next to it (``None`` if there is none).
+
+    An earlier backup is never overwritten (a second one in the same second
+    gets a numbered name); ``OSError`` when the file cannot be renamed.
+    """
+    if not path.exists(follow_symlinks=False):
         return None
     backup = path.with_name(f"{path.name}.unreadable.{stamp}")
+    number = 1
+    while backup.exists(follow_symlinks=False):
+        number += 1
+        backup = path.with_name(f"{path.name}.unreadable.{stamp}.{number}")
     path.rename(backup)
     return backup
 
@@ -313,7 +361,10 @@ class AssignmentManager:
         )
 
     async def async_start_afresh(self) -> Path | None:
-        """Keep a copy of an unreadable file, then start with no assignments."""
+        """Keep a copy of an unreadable file, then start with no assignments.
+
+        Raises ``OSError`` (changing nothing) when the file cannot be moved aside.
+        """
         stamp = dt_util.utcnow().strftime("%Y%m%dT%H%M%S")
         backup = await self.hass.async_add_executor_job(_move_aside, self.path, stamp)
         self._assignments = {}

@@ -25,6 +25,7 @@ TO_REDACT = {
     "unique_id",
     "performer",
     "contact",
+    "serial",
 }
 
 

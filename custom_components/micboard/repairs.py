@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
@@ -10,6 +11,8 @@ import probatio
 
 from .assignments import ISSUE_UNREADABLE, async_get_manager
 from .channel_repairs import create_flow, is_vanished_issue
+
+_LOGGER = logging.getLogger(__name__)
 
 
 class StartAfreshFlow(RepairsFlow):
@@ -24,8 +27,19 @@ class StartAfreshFlow(RepairsFlow):
     ) -> RepairsFlowResult:
         """Move the file aside and start afresh once the user confirms."""
         manager = async_get_manager(self.hass)
+        if manager.writable:
+            # Another flow (a second browser tab) already started afresh:
+            # confirming again would move the new, valid file aside too.
+            return self.async_abort(reason="already_resolved")
         if user_input is not None:
-            await manager.async_start_afresh()
+            try:
+                await manager.async_start_afresh()
+            except OSError as err:
+                _LOGGER.error("Cannot move %s aside: %s", manager.path, err)
+                return self.async_abort(
+                    reason="cannot_move_aside",
+                    description_placeholders={"path": str(manager.path), "error": str(err)},
+                )
             return self.async_create_entry(data={})
         return self.async_show_form(
             step_id="confirm",

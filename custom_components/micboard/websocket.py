@@ -186,11 +186,11 @@ class _Subscription:
     def _alert(self, event: Event[dict[str, Any]]) -> None:
         """Tell the card which alerts are active on the channel now."""
         number = event.data.get("channel")
+        if not isinstance(number, int) or isinstance(number, bool):
+            return  # anything can fire this event: only a channel number finds a channel
         for entry in _loaded_entries(self.hass):
             coordinator = entry.runtime_data
-            if number is not None and coordinator.channel_device_ids.get(number) == event.data.get(
-                "device_id"
-            ):
+            if coordinator.channel_device_ids.get(number) == event.data.get("device_id"):
                 self._send(
                     {
                         "type": "channel",

@@ -8,13 +8,15 @@ anything.
 
 Announcements are untrusted input: their text is cleaned and capped, the
 listener's tables are bounded and pruned, one source address causes at most
-one callback per :data:`CALLBACK_INTERVAL` however much it sends, and no
-exception escapes the socket callbacks.
+one callback per :data:`CALLBACK_INTERVAL` however much it sends, all
+sources together at most :data:`MAX_CALLBACKS_PER_INTERVAL`, and no exception
+escapes the socket callbacks.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 import logging
@@ -39,6 +41,9 @@ CALLBACK_INTERVAL = 10.0
 PRUNE_AFTER = 300.0
 #: Hard cap on the devices (and addresses) remembered; the oldest go first.
 MAX_TRACKED = 512
+#: Callbacks for all sources together per :data:`CALLBACK_INTERVAL` (announcements
+#: from many forged addresses cannot start an unbounded number of flows).
+MAX_CALLBACKS_PER_INTERVAL = 32
 #: Longest datagram read (an announcement is a few hundred bytes).
 MAX_DATAGRAM = 4096
 #: Attributes kept per announcement, and the widths of their keys and values.
@@ -152,6 +157,8 @@ class DiscoveryListener:
         self._seen: dict[str, tuple[float, str, str | None]] = {}
         #: Source address → time of its last callback, oldest first.
         self._announced: dict[str, float] = {}
+        #: Times of the latest callbacks (all sources), oldest first.
+        self._recent: deque[float] = deque()
         self._pruned_at = 0.0
 
     @property
@@ -201,19 +208,31 @@ class DiscoveryListener:
         if last is not None and now - last < CALLBACK_INTERVAL:
             return  # compared again (and reported if new) after the interval
         key = announcement.cid or address
-        previous = self._seen.pop(key, None)
+        previous = self._seen.get(key)
+        news = (
+            previous is None
+            or now - previous[0] >= FORGET_AFTER
+            or previous[1:] != (address, announcement.name)
+        )
+        if news and not self._within_budget(now):
+            return  # held back, nothing recorded: a later announcement reports it
+        self._seen.pop(key, None)
         self._seen[key] = (now, address, announcement.name)
         _cap(self._seen)
-        if (
-            previous is not None
-            and now - previous[0] < FORGET_AFTER
-            and previous[1:] == (address, announcement.name)
-        ):
+        if not news:
             return
+        self._recent.append(now)
         self._announced.pop(address, None)
         self._announced[address] = now
         _cap(self._announced)
         self._callback(announcement)
+
+    def _within_budget(self, now: float) -> bool:
+        """Whether another callback fits in the current interval (all sources)."""
+        recent = self._recent
+        while recent and now - recent[0] >= CALLBACK_INTERVAL:
+            recent.popleft()
+        return len(recent) < MAX_CALLBACKS_PER_INTERVAL
 
     def _prune(self, now: float) -> None:
         """Drop what has not been heard from for a while (every few seconds)."""

@@ -318,7 +318,7 @@ class SscReceiver:
         self._close_link()
         self._warned = False
         self._other_device = False
-        self._link = await open_udp(self.host, self.port, self._on_message)
+        self._link = await open_udp(self.host, self.port, self._on_message, self._on_refused)
         info, dialect, identity = await self._identify(known)
         if self._state is None:
             state = self._state = ReceiverState(info)
@@ -379,7 +379,13 @@ class SscReceiver:
         )
         if known is not None:
             if known.serial and info.serial:
-                changed = known.serial != info.serial
+                # The same serial with another family or channel count is not
+                # the device this state was built for (a clone, a test bench
+                # with default serials): its channels would be wrong.
+                changed = known.serial != info.serial or (known.family, known.channel_count) != (
+                    info.family,
+                    info.channel_count,
+                )
             else:
                 changed = (known.model, known.channel_count) != (info.model, info.channel_count)
             if changed:
@@ -555,6 +561,19 @@ class SscReceiver:
             if not self._warned:
                 self._warned = True
                 _LOGGER.exception("Ignoring a message from %s:%s", self.host, self.port)
+
+    def _on_refused(self) -> None:
+        """Nothing listens at the address: requests in flight fail at once."""
+        pending, self._pending = self._pending, {}
+        for item in pending.values():
+            if not item.future.done():
+                item.future.set_exception(
+                    DeviceNotRespondingError(
+                        f"{self.host}:{self.port} refused: nothing listens there"
+                        " (is third-party access on Legacy?)"
+                    )
+                )
+                item.future.exception()
 
     def _resolve(self, message: dict[str, Any]) -> None:
         xid = codec.xid(message)

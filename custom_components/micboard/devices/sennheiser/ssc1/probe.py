@@ -23,13 +23,18 @@ async def probe(host: str, port: int, wait: float = 2.0) -> ProbeResult | None:
     v1); their model and serial then stay unknown.
     """
     loop = asyncio.get_running_loop()
-    replies: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=16)
+    replies: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(maxsize=16)
 
     def on_message(message: dict[str, Any]) -> None:
         with contextlib.suppress(asyncio.QueueFull):
             replies.put_nowait(message)
 
-    link = await open_udp(host, port, on_message)
+    def on_refused() -> None:
+        # Nothing listens on the port: no need to wait for the timeout.
+        with contextlib.suppress(asyncio.QueueFull):
+            replies.put_nowait(None)
+
+    link = await open_udp(host, port, on_message, on_refused)
     found: dict[codec.Path, Any] = {}
     answered = False
     try:
@@ -40,6 +45,10 @@ async def probe(host: str, port: int, wait: float = 2.0) -> ProbeResult | None:
                 async with asyncio.timeout(max(0.05, deadline - loop.time()) / 2):
                     message = await replies.get()
             except TimeoutError:
+                if not answered:
+                    return None
+                continue
+            if message is None:
                 if not answered:
                     return None
                 continue

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+import contextlib
 from typing import Any, Protocol, override
 
 from ...exceptions import DeviceConnectionError
 from . import codec
 
 type MessageSink = Callable[[dict[str, Any]], None]
+type RefusedSink = Callable[[], None]
 
 
 class Link(Protocol):
@@ -37,9 +39,15 @@ class Link(Protocol):
 class UdpLink(asyncio.DatagramProtocol):
     """UDP datagrams to and from one device."""
 
-    def __init__(self, on_message: MessageSink) -> None:
-        """Deliver every decoded message to ``on_message``."""
+    def __init__(self, on_message: MessageSink, on_refused: RefusedSink | None = None) -> None:
+        """Deliver every decoded message to ``on_message``.
+
+        ``on_refused`` is called when the device's host says nothing listens
+        on the port (ICMP port unreachable), so waiting for answers can stop
+        at once instead of running into timeouts.
+        """
         self._on_message = on_message
+        self._on_refused = on_refused
         self.transport: asyncio.DatagramTransport | None = None
         self.received_bytes = 0
         self.malformed = 0
@@ -60,8 +68,11 @@ class UdpLink(asyncio.DatagramProtocol):
 
     @override
     def error_received(self, exc: Exception) -> None:
-        # ICMP port unreachable and the like: the liveness check notices silence.
-        return
+        # Port unreachable: nothing listens there (any more).  Other errors are
+        # left to the liveness check, which notices silence.
+        if isinstance(exc, ConnectionRefusedError) and self._on_refused is not None:
+            with contextlib.suppress(Exception):
+                self._on_refused()
 
     @override
     def connection_lost(self, exc: Exception | None) -> None:
@@ -86,12 +97,14 @@ def bare_host(host: str) -> str:
     return host
 
 
-async def open_udp(host: str, port: int, on_message: MessageSink) -> UdpLink:
+async def open_udp(
+    host: str, port: int, on_message: MessageSink, on_refused: RefusedSink | None = None
+) -> UdpLink:
     """Open a UDP socket aimed at the device (IPv4 or IPv6)."""
     loop = asyncio.get_running_loop()
     try:
         _, protocol = await loop.create_datagram_endpoint(
-            lambda: UdpLink(on_message), remote_addr=(bare_host(host), port)
+            lambda: UdpLink(on_message, on_refused), remote_addr=(bare_host(host), port)
         )
     except OSError as err:
         raise DeviceConnectionError(f"cannot open UDP to {host}:{port}: {err!r}") from err
