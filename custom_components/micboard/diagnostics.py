@@ -25,7 +25,6 @@ TO_REDACT = {
     "unique_id",
     "performer",
     "contact",
-    "serial",
 }
 
 
