@@ -24,7 +24,11 @@ import pytest
 import yaml
 
 from custom_components.micboard.const import ALERT_TYPES, DOMAIN
-from custom_components.micboard.device_trigger import CHANNEL_TRIGGERS, RECEIVER_TRIGGERS
+from custom_components.micboard.device_trigger import (
+    BAY_TRIGGERS,
+    CHANNEL_TRIGGERS,
+    RECEIVER_TRIGGERS,
+)
 from simulator.venue import Venue
 from tests.integration.helpers import entry_for, wait_for
 
@@ -93,14 +97,20 @@ def test_every_alert_has_its_section_and_examples() -> None:
     text = README.read_text()
     automations = readme_automations()
     device, event = _trigger_types(automations)
-    every = set(CHANNEL_TRIGGERS + RECEIVER_TRIGGERS)
-    assert every == {name for kind in ALERT_TYPES for name in (kind, f"{kind}_cleared")}
+    every = set(CHANNEL_TRIGGERS + RECEIVER_TRIGGERS + BAY_TRIGGERS)
+    # A charger's "charged" is a one-off event; every other type has its _cleared partner.
+    assert every == {
+        name
+        for kind in ALERT_TYPES
+        for name in ((kind,) if kind in BAY_TRIGGERS else (kind, f"{kind}_cleared"))
+    }
     # Every type and its partner has a working example, and both kinds of trigger are shown.
     assert device | event == every
     assert device
     assert event
     for kind in ALERT_TYPES:
-        heading = re.search(rf"^#### .*`{kind}`, `{kind}_cleared`$", text, re.MULTILINE)
+        names = f"`{kind}`" if kind in BAY_TRIGGERS else f"`{kind}`, `{kind}_cleared`"
+        heading = re.search(rf"^#### .*{names}$", text, re.MULTILINE)
         assert heading, f"no section for {kind}"
 
 

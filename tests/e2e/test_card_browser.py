@@ -27,7 +27,7 @@ import time
 import pytest
 
 from scripts import stack
-from simulator.venue import DEMO_VENUE
+from simulator.venue import DEMO_SSC_VENUE, DEMO_VENUE, VenueReceiver
 from tests.demo.demo_run import DemoRun
 
 ROOT = stack.ROOT
@@ -94,13 +94,24 @@ async def _run_browser(
     return result
 
 
+#: Bays of the chargers in the venue (their bays carry no name on the wire).
+CHARGER_BAYS = {"CHG70N": 2}
+
+
+def _tiles(receiver: VenueReceiver) -> tuple[str, ...]:
+    """The tile names a venue device shows: its channels, or "<charger> bay N"."""
+    if bays := CHARGER_BAYS.get(receiver.model):
+        return tuple(f"{receiver.device_id} bay {n}" for n in range(1, bays + 1))
+    return receiver.channels
+
+
 @pytest.mark.timeout(400)
 def test_card_where_the_user_looks(demo: DemoRun, tmp_path: Path) -> None:
     if problems := _missing_tools():
         pytest.fail("the browser test cannot run: " + "; ".join(problems), pytrace=False)
     started = time.monotonic()
     screenshot = _screenshot(tmp_path)
-    names = [name for receiver in DEMO_VENUE for name in receiver.channels]
+    names = [name for receiver in (*DEMO_VENUE, *DEMO_SSC_VENUE) for name in _tiles(receiver)]
     # The address as printed: Home Assistant's root, no dashboard path of its own.
     assert demo.address == f"{demo.base}/"
     result = asyncio.run(_run_browser(demo, names, tmp_path / "artifacts", screenshot))
@@ -116,7 +127,9 @@ def test_card_where_the_user_looks(demo: DemoRun, tmp_path: Path) -> None:
     assert result["exit"] == 0
     assert str(result["landing"]).startswith(f"/{stack.DASHBOARD}")
     assert result["sidebar"] == "Micboard"
-    assert result["tiles"] == len(names) == sum(len(r.channels) for r in DEMO_VENUE)
+    assert (
+        result["tiles"] == len(names) == sum(len(_tiles(r)) for r in (*DEMO_VENUE, *DEMO_SSC_VENUE))
+    )
     assert sorted(result["names"]) == sorted(names)  # type: ignore[call-overload]
     assert result["visibleNames"] == len(names)
     assert isinstance(result["boardMs"], int)
