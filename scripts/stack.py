@@ -11,8 +11,8 @@ otherwise) and the stack-level tests.  Everything listens on 127.0.0.1 only:
    out to the internet);
 3. onboarding is completed through Home Assistant's own API, the HTTP
    settings are confirmed, and every receiver is added through the Micboard
-   config flow (optionally with live metering); a Sennheiser SSC v1 device
-   the installed Micboard cannot add is skipped with a printed note;
+   config flow (optionally with live metering), Sennheiser SSC v1 devices
+   included;
 4. the board is created through Home Assistant's websocket API — a storage
    dashboard in the sidebar holding the Micboard card, made the default
    panel, so the running Home Assistant opens on it without a restart.
@@ -48,7 +48,6 @@ PASSWORD = "micboard-demo"  # noqa: S105 - a local demo's documented login
 CLIENT_ID = "http://127.0.0.1/"
 VENUE_SIZE = len(VENUE_MODELS)  # devices in ``python -m simulator venue``
 #: Printed (after ``demo: ``) for each SSC v1 device the config flow does not take.
-SKIPPED_NOTE = "skipped the Sennheiser"
 METER_RATE_MS = 1000  # the integration's fastest (and default) metering interval
 DASHBOARD = "micboard-board"  # a dashboard URL needs a hyphen
 BOARD_VIEW = "board"
@@ -217,22 +216,16 @@ async def login(session: aiohttp.ClientSession, base: str) -> str:
     return await token_from_code(session, base, result["result"])
 
 
-def is_ssc(receiver: dict[str, Any]) -> bool:
-    """Whether a receiver of the simulator's listing is a Sennheiser SSC v1 device."""
-    return str(receiver.get("family", "")).startswith("ssc1_")
-
-
 async def add_receivers(
     session: aiohttp.ClientSession, base: str, token: str, receivers: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Add every simulated receiver that is not configured yet, via the config flow.
+) -> None:
+    """Add every simulated device that is not configured yet, via the config flow.
 
-    Sennheiser SSC v1 devices are added the same way; one the config flow
-    does not take (a Micboard without SSC v1 support answers it with an error
-    or an abort) is skipped with a note.  Returns the skipped devices.
+    Shure receivers and Sennheiser SSC v1 devices go through the same user
+    step (address and port; the manufacturer is detected).  A device the flow
+    does not take stops the demo with what the flow answered.
     """
     headers = {"Authorization": f"Bearer {token}"}
-    skipped: list[dict[str, Any]] = []
     for receiver in receivers:
         port = receiver["port"]
         async with session.post(
@@ -247,27 +240,14 @@ async def add_receivers(
             headers=headers,
         ) as response:
             result = await response.json()
-        outcome = result.get("type")
-        if outcome == "create_entry":
+        if result.get("type") == "create_entry":
             log(f"added {receiver['model']} on port {port} as {result['title']!r}")
         elif result.get("reason") == "already_configured":
             log(f"{receiver['model']} on port {port} is already configured")
-        elif is_ssc(receiver):
-            skipped.append(receiver)
-            answer = result.get("errors") or result.get("reason") or outcome
-            log(
-                f"{SKIPPED_NOTE} {receiver['model']} on port {port}: this Micboard's config "
-                f"flow does not add SSC v1 devices yet (it answered {json.dumps(answer)})"
-            )
-            if outcome in ("form", "menu") and "flow_id" in result:
-                async with session.delete(
-                    f"{base}/api/config/config_entries/flow/{result['flow_id']}",
-                    headers=headers,
-                ):
-                    pass
         else:
-            log(f"could not add {receiver['model']} on port {port}: {json.dumps(result)}")
-    return skipped
+            raise RuntimeError(
+                f"could not add the {receiver['model']} on port {port}: {json.dumps(result)}"
+            )
 
 
 def _free(port: int, kind: int) -> bool:
@@ -316,7 +296,6 @@ class Stack:
     control: str
     token: str = ""
     receivers: list[dict[str, Any]] = field(default_factory=list)
-    skipped: list[dict[str, Any]] = field(default_factory=list)
     entry_ids: list[str] = field(default_factory=list)
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
@@ -327,8 +306,8 @@ class Stack:
 
     @property
     def configured(self) -> list[dict[str, Any]]:
-        """The simulated devices Home Assistant has an entry for (not the skipped ones)."""
-        return [receiver for receiver in self.receivers if receiver not in self.skipped]
+        """The simulated devices Home Assistant has an entry for (all of them)."""
+        return list(self.receivers)
 
     def log_tail(self, lines: int = 60) -> str:
         """The end of Home Assistant's log, for failure messages."""
@@ -659,7 +638,7 @@ async def running_stack(
             stack.token = await onboard_or_login(session, stack.base)
             await confirm_http_config(stack)
             await check_frontend_backend(stack)
-            stack.skipped = await add_receivers(session, stack.base, stack.token, stack.receivers)
+            await add_receivers(session, stack.base, stack.token, stack.receivers)
             await remove_stale_entries(session, stack)
             entries = await _config_entries(session, stack)
             stack.entry_ids = [entry["entry_id"] for entry in entries]
