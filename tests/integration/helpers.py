@@ -16,14 +16,17 @@ from custom_components.micboard.const import CONF_FAMILY, CONF_MODEL, DOMAIN
 from custom_components.micboard.devices.shure import Timing
 from simulator import SimReceiver
 
+#: Fast enough for tests, slow enough that a busy CI machine (two test workers,
+#: a Home Assistant process and Chromium on two cores) does not declare a
+#: healthy simulated receiver dead.
 FAST_TIMING = Timing(
     connect_timeout=1.0,
     probe_timeout=1.0,
     settle_time=0.05,
     settle_max=1.0,
-    command_timeout=1.0,
-    keepalive_interval=0.3,
-    dead_after=1.0,
+    command_timeout=2.0,
+    keepalive_interval=0.5,
+    dead_after=2.0,
     poll_interval=0.3,
     reconnect_min=0.05,
     reconnect_max=0.3,
