@@ -35,6 +35,7 @@ from .assignments import (
     channel_key,
     has_forbidden_characters,
     new_assignment,
+    without_forbidden_characters,
 )
 from .const import DOMAIN
 from .coordinator import MicboardCoordinator, is_venue_entry, receiver_entries
@@ -70,6 +71,20 @@ TARGET_SCHEMA = probatio.Schema({probatio.Required(ATTR_DEVICE_ID): _DEVICES})
 ALERTS_SCHEMA = probatio.Schema(
     {probatio.Required(ATTR_DEVICE_ID): _DEVICES, probatio.Required(ATTR_ENABLED): cv.boolean}
 )
+
+
+#: How much of a caller's own text an error message repeats.
+MAX_ECHO_LENGTH = 64
+
+
+def echo(text: str) -> str:
+    """Caller-supplied ``text`` fit to repeat in an error message.
+
+    Control, format and separator characters are dropped, and the rest is cut
+    to :data:`MAX_ECHO_LENGTH` characters (an ellipsis says it was cut).
+    """
+    text = without_forbidden_characters(text[: MAX_ECHO_LENGTH * 4])
+    return text if len(text) <= MAX_ECHO_LENGTH else f"{text[:MAX_ECHO_LENGTH]}…"
 
 
 def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
@@ -122,7 +137,7 @@ def resolve_targets(
     for device_id in device_ids:
         device = registry.async_get(device_id)
         if device is None:
-            raise _invalid("not_a_channel", device_id=device_id)
+            raise _invalid("not_a_channel", device_id=echo(device_id))
         entry_id = device.config_entry_id
         coordinator = coordinators.get(entry_id) if entry_id else None
         if coordinator is None:
@@ -180,7 +195,7 @@ async def _assign(call: ServiceCall) -> None:
     if contact is not None and (
         not contact.startswith("person.") or hass.states.get(contact) is None
     ):
-        raise _invalid("unknown_person", contact=contact)
+        raise _invalid("unknown_person", contact=echo(contact))
     manager = async_get_manager(hass)
     changes: dict[str, Assignment | None] = {}
     for coordinator, channel in targets:

@@ -3,6 +3,11 @@
 ``micboard/subscribe`` answers with a snapshot of every receiver, then streams
 changes as the receivers report them — meters at the receiver's own rate —
 without going through entity states (which are throttled for the recorder).
+
+A non-admin user sees only what Home Assistant lets them read: a channel
+whose device has an entity they may read, and a receiver with such a channel
+or an entity of its own they may read.  The rest is left out of the snapshot
+and of every later message.
 """
 
 from __future__ import annotations
@@ -11,9 +16,11 @@ import asyncio
 import math
 from typing import Any
 
+from homeassistant.auth.models import User
+from homeassistant.auth.permissions.const import POLICY_READ
 from homeassistant.components import websocket_api
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 import probatio
 
@@ -87,8 +94,38 @@ def channel_payload(
     return payload
 
 
-def receiver_payload(hass: HomeAssistant, entry: MicboardConfigEntry) -> dict[str, Any]:
-    """Everything the card shows for one receiver and its channels."""
+#: What a user may see of one receiver: the receiver itself, and which channels.
+Visible = tuple[bool, frozenset[int]]
+
+
+def visible_to(user: User, hass: HomeAssistant, coordinator: MicboardCoordinator) -> Visible:
+    """What ``user`` may see of the receiver: whatever has an entity they may read.
+
+    Admins see everything.  A channel is visible when its device has at least
+    one entity the user may read; the receiver is visible when one of its
+    channels is, or one of its own entities.
+    """
+    numbers = range(1, coordinator.receiver.info.channel_count + 1)
+    if user.is_admin:
+        return True, frozenset(numbers)
+    registry = er.async_get(hass)
+
+    def readable(device_id: str | None) -> bool:
+        return device_id is not None and any(
+            user.permissions.check_entity(entity.entity_id, POLICY_READ)
+            for entity in er.async_entries_for_device(registry, device_id)
+        )
+
+    channels = frozenset(
+        number for number in numbers if readable(coordinator.channel_device_ids.get(number))
+    )
+    return bool(channels) or readable(coordinator.receiver_device_id), channels
+
+
+def receiver_payload(
+    hass: HomeAssistant, entry: MicboardConfigEntry, channels: frozenset[int] | None = None
+) -> dict[str, Any]:
+    """Everything the card shows for one receiver and its channels (or only ``channels``)."""
     coordinator = entry.runtime_data
     receiver = coordinator.receiver
     device = dr.async_get(hass).async_get(coordinator.receiver_device_id)
@@ -105,6 +142,7 @@ def receiver_payload(hass: HomeAssistant, entry: MicboardConfigEntry) -> dict[st
         "channels": [
             channel_payload(hass, coordinator, number)
             for number in range(1, receiver.info.channel_count + 1)
+            if channels is None or number in channels
         ],
     }
 
@@ -157,6 +195,12 @@ class _Subscription:
         return stop
 
     @callback
+    def _visible(self, coordinator: MicboardCoordinator) -> Visible:
+        # Asked again for every message: a changed policy or a new entity
+        # counts from the next message on.
+        return visible_to(self.connection.user, self.hass, coordinator)
+
+    @callback
     def _clear(self) -> None:
         for unsubscribe in self._unsubscribe:
             unsubscribe()
@@ -166,6 +210,7 @@ class _Subscription:
     def _resubscribe(self) -> None:
         self._clear()
         entries = _loaded_entries(self.hass)
+        receivers = []
         for entry in entries:
             coordinator = entry.runtime_data
             self._connected[entry.entry_id] = coordinator.last_update_success
@@ -175,12 +220,10 @@ class _Subscription:
             self._unsubscribe.append(
                 coordinator.async_add_listener(self._availability_listener(entry))
             )
-        self._send(
-            {
-                "type": "snapshot",
-                "receivers": [receiver_payload(self.hass, entry) for entry in entries],
-            }
-        )
+            receiver_visible, channels = self._visible(coordinator)
+            if receiver_visible:
+                receivers.append(receiver_payload(self.hass, entry, channels))
+        self._send({"type": "snapshot", "receivers": receivers})
 
     @callback
     def _alert(self, event: Event[dict[str, Any]]) -> None:
@@ -191,6 +234,8 @@ class _Subscription:
         for entry in _loaded_entries(self.hass):
             coordinator = entry.runtime_data
             if coordinator.channel_device_ids.get(number) == event.data.get("device_id"):
+                if number not in self._visible(coordinator)[1]:
+                    return
                 self._send(
                     {
                         "type": "channel",
@@ -221,7 +266,13 @@ class _Subscription:
     def _flush(self) -> None:
         self._flush_handle = None
         pending, self._pending = self._pending, {}
+        visible: dict[str, Visible] = {}
         for (entry_id, number, metered), (coordinator, settings, fields) in pending.items():
+            if entry_id not in visible:
+                visible[entry_id] = self._visible(coordinator)
+            receiver_visible, channels = visible[entry_id]
+            if not receiver_visible or (number is not None and number not in channels):
+                continue
             state = coordinator.receiver.state
             if number is None:
                 values = {name: json_safe(getattr(state, name, None)) for name in fields}
@@ -252,10 +303,16 @@ class _Subscription:
             if self._connected.get(entry.entry_id) == connected:
                 return
             self._connected[entry.entry_id] = connected
+            receiver_visible, channels = self._visible(coordinator)
+            if not receiver_visible:
+                return
             if connected:
                 # Everything may have changed while the link was down.
                 self._send(
-                    {"type": "receiver_snapshot", "receiver": receiver_payload(self.hass, entry)}
+                    {
+                        "type": "receiver_snapshot",
+                        "receiver": receiver_payload(self.hass, entry, channels),
+                    }
                 )
                 return
             self._send(
