@@ -13,8 +13,25 @@ import sys
 
 from homeassistant.bootstrap import DEFAULT_INTEGRATIONS
 import homeassistant.components
+from homeassistant.requirements import DISCOVERY_INTEGRATIONS
 
 COMPONENTS = Path(homeassistant.components.__path__[0])
+MICBOARD = Path(__file__).resolve().parents[1] / "custom_components/micboard/manifest.json"
+
+
+def micboard_domains(manifest: Path = MICBOARD) -> list[str]:
+    """What Home Assistant processes requirements for when it loads Micboard.
+
+    Its dependencies, and for each discovery matcher in its manifest (``dhcp``,
+    ``zeroconf`` …) the integrations Home Assistant installs the requirements
+    of, even though it does not load them.
+    """
+    data = json.loads(manifest.read_text())
+    domains = [*data.get("dependencies", []), *data.get("after_dependencies", [])]
+    for key, integrations in DISCOVERY_INTEGRATIONS.items():
+        if key in data:
+            domains.extend(integrations)
+    return domains
 
 
 def requirements(domains: list[str]) -> list[str]:
@@ -36,4 +53,8 @@ def requirements(domains: list[str]) -> list[str]:
 
 if __name__ == "__main__":
     # Home Assistant always sets up its default integrations too.
-    print("\n".join(requirements([*sorted(DEFAULT_INTEGRATIONS), *sys.argv[1:]])))
+    print(
+        "\n".join(
+            requirements([*sorted(DEFAULT_INTEGRATIONS), *micboard_domains(), *sys.argv[1:]])
+        )
+    )
