@@ -54,7 +54,5 @@ def requirements(domains: list[str]) -> list[str]:
 if __name__ == "__main__":
     # Home Assistant always sets up its default integrations too.
     print(
-        "\n".join(
-            requirements([*sorted(DEFAULT_INTEGRATIONS), *micboard_domains(), *sys.argv[1:]])
-        )
+        "\n".join(requirements([*sorted(DEFAULT_INTEGRATIONS), *micboard_domains(), *sys.argv[1:]]))
     )
