@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("devices", nargs="+", type=_spec, metavar="MODEL:PORT")
     run.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     run.add_argument("--live", action="store_true", help="animate meters and drain batteries")
+    run.add_argument("--ssc-tcp", action="store_true", help="also serve SSC v1 over TCP")
     run.add_argument("--control-port", type=int, help="serve the JSON control API on 127.0.0.1:N")
     return parser
 
@@ -49,7 +50,9 @@ async def serve(args: argparse.Namespace) -> int:
     from simulator.control import ControlServer  # aiohttp: only needed when serving
 
     devices: list[SscDevice] = [
-        create_ssc_device(model, args.host, port, seed=i, live=args.live, name=None)
+        create_ssc_device(
+            model, args.host, port, seed=i, live=args.live, name=None, tcp=args.ssc_tcp
+        )
         for i, (model, port) in enumerate(args.devices)
     ]
     stop = asyncio.Event()

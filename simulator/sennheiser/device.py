@@ -82,6 +82,57 @@ class SscEndpoint(asyncio.DatagramProtocol):
             self.transport.close()
 
 
+class SscStream(asyncio.Protocol):
+    """One TCP connection to the device: JSON objects back to back, CR/LF between them ignored."""
+
+    def __init__(self, device: SscDevice) -> None:
+        """Serve ``device``."""
+        self.device = device
+        self.transport: asyncio.Transport | None = None
+        self.addr: Address = ("", 0)
+        self._buffer = ""
+        self._decoder = json.JSONDecoder()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Register the peer."""
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        peer = transport.get_extra_info("peername")
+        self.addr = (str(peer[0]), int(peer[1]))
+        self.device.streams[self.addr] = self
+
+    def data_received(self, data: bytes) -> None:
+        """Hand every complete object to the device."""
+        self._buffer += data.decode("utf-8", "replace")
+        while True:
+            self._buffer = self._buffer.lstrip("\r\n\t ")
+            if not self._buffer:
+                return
+            try:
+                message, end = self._decoder.raw_decode(self._buffer)
+            except ValueError:
+                if len(self._buffer) > MAX_DATAGRAM:
+                    self.close()
+                return
+            self._buffer = self._buffer[end:]
+            self.device.datagram(json.dumps(message).encode(), self.addr)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """Forget the peer."""
+        self.transport = None
+        self.device.streams.pop(self.addr, None)
+
+    def write(self, data: bytes) -> None:
+        """Send one object (no separator: the strictest reading of the framing)."""
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(data)
+
+    def close(self) -> None:
+        """Close the connection."""
+        if self.transport is not None:
+            self.transport.close()
+
+
 class SscDevice:
     """A fake SSC v1 receiver or charger on one UDP port.
 
@@ -103,8 +154,12 @@ class SscDevice:
         reply_delay: float = 0.0,
         tick: float = 0.02,
         live: bool = False,
+        tcp: bool = False,
     ) -> None:
-        """Create a stopped device (``await start()`` binds it)."""
+        """Create a stopped device (``await start()`` binds it).
+
+        ``tcp=True`` also serves SSC v1 over TCP on the same port number.
+        """
         self.spec: SscModelSpec = resolve_ssc_model(model)
         self.host = host
         self.port = port
@@ -126,6 +181,9 @@ class SscDevice:
         self.subscriptions: dict[tuple[Address, Path], Subscription] = {}
         self._peers: dict[Address, float] = {}
         self._endpoint: SscEndpoint | None = None
+        self.tcp = tcp
+        self.streams: dict[Address, SscStream] = {}
+        self._server: asyncio.Server | None = None
         self._hung = False
         self._running = False
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -257,11 +315,25 @@ class SscDevice:
         )
         self._endpoint = endpoint
         self.port = int(transport.get_extra_info("sockname")[1])
+        if self.tcp:
+            try:
+                self._server = await loop.create_server(
+                    lambda: SscStream(self), self.host, self.port
+                )
+            except OSError:
+                self._unbind()
+                raise
 
     def _unbind(self) -> None:
         if self._endpoint is not None:
             self._endpoint.close()
             self._endpoint = None
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        for stream in list(self.streams.values()):
+            stream.close()
+        self.streams.clear()
         self.subscriptions.clear()
         self._peers.clear()
 
@@ -477,7 +549,9 @@ class SscDevice:
         if self._endpoint is None or self._hung or not message:
             return
         data = json.dumps(message, separators=(",", ":")).encode()
-        if len(data) <= MAX_DATAGRAM:
+        if (stream := self.streams.get(addr)) is not None:
+            stream.write(data)
+        elif len(data) <= MAX_DATAGRAM:
             self._endpoint.sendto(data, addr)
 
     # ------------------------------------------------------------------ writers (tree setters)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import logging
 import random
 import re
-from typing import Any
+from typing import Any, Literal
 
 from ...capabilities import Capability
 from ...exceptions import (
@@ -37,7 +37,7 @@ from . import codec, dialects
 from .apply import Applier, Changes
 from .codec import Path
 from .dialects import Dialect
-from .transport import Link, bare_host, open_udp
+from .transport import Link, bare_host, open_tcp, open_udp
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -151,9 +151,17 @@ class SscReceiver:
         *,
         meter_rate_ms: int = 0,
         timing: Timing | None = None,
+        transport: Literal["udp", "tcp"] = "udp",
     ) -> None:
-        """Describe the device; nothing is sent until :meth:`connect`."""
+        """Describe the device; nothing is sent until :meth:`connect`.
+
+        ``transport="tcp"`` speaks SSC v1 over a TCP connection (products that
+        offer it); a closed connection then counts as link loss at once.
+        """
         _check_meter_rate(meter_rate_ms)
+        if transport not in ("udp", "tcp"):
+            raise ValueError(f"unknown transport {transport!r}")
+        self.transport: Literal["udp", "tcp"] = transport
         self.host = bare_host(host)
         self.port = port
         self.timing = timing or DEFAULT_TIMING
@@ -179,6 +187,7 @@ class SscReceiver:
         self._connection_listeners: list[Callable[[bool], None]] = []
         self._problem_listeners: list[Callable[[DeviceError | None], None]] = []
         self._problem: str | None = None
+        self._link_closed = asyncio.Event()
 
     # --- public API ------------------------------------------------------
 
@@ -318,7 +327,11 @@ class SscReceiver:
         self._close_link()
         self._warned = False
         self._other_device = False
-        self._link = await open_udp(self.host, self.port, self._on_message, self._on_refused)
+        self._link_closed.clear()
+        if self.transport == "tcp":
+            self._link = await open_tcp(self.host, self.port, self._on_message, self._on_closed)
+        else:
+            self._link = await open_udp(self.host, self.port, self._on_message, self._on_refused)
         info, dialect, identity = await self._identify(known)
         if self._state is None:
             state = self._state = ReceiverState(info)
@@ -465,7 +478,12 @@ class SscReceiver:
         tick = min(0.5, timing.renew_after / 4, timing.keepalive_interval / 4)
         last_ping = last_refresh = loop.time()
         while True:
-            await asyncio.sleep(tick)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(tick):
+                    await self._link_closed.wait()
+            if self._link_closed.is_set():
+                _LOGGER.debug("%s:%s closed the connection", self.host, self.port)
+                return
             now = loop.time()
             idle = now - self._last_rx
             if idle >= timing.dead_after:
@@ -574,6 +592,11 @@ class SscReceiver:
                     )
                 )
                 item.future.exception()
+
+    def _on_closed(self) -> None:
+        """The TCP connection ended: fail requests in flight, let the watcher notice."""
+        self._link_closed.set()
+        self._fail_pending()
 
     def _resolve(self, message: dict[str, Any]) -> None:
         xid = codec.xid(message)
