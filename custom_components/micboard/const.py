@@ -18,6 +18,9 @@ CONF_MANUFACTURER: Final = "manufacturer"
 DEFAULT_MANUFACTURER: Final = "shure"
 #: Serial number of the device in ``entry.data`` (where it reports one).
 CONF_SERIAL: Final = "serial"
+#: Pinned SHA-256 fingerprint of an HTTPS device's certificate (``AB:CD:…``).
+#: Passwords and API keys use Home Assistant's ``CONF_PASSWORD``/``CONF_API_KEY``.
+CONF_FINGERPRINT: Final = "certificate_fingerprint"
 #: Config flow choice: find out what answers at the address.
 MANUFACTURER_AUTO: Final = "auto"
 

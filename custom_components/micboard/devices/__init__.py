@@ -7,6 +7,8 @@ typed models; anything the device reports as unknown becomes ``None``.
 
 from .exceptions import (
     AccessDisabledError,
+    AuthenticationError,
+    CertificateChangedError,
     DeviceConnectionError,
     DeviceError,
     DeviceNotRespondingError,
@@ -20,6 +22,8 @@ from .models import ChannelState, Family, ReceiverInfo, ReceiverState, Update
 
 __all__ = [
     "AccessDisabledError",
+    "AuthenticationError",
+    "CertificateChangedError",
     "ChannelState",
     "DeviceConnectionError",
     "DeviceError",
@@ -38,6 +42,6 @@ __all__ = [
 # Manufacturer-neutral interface (see receiver.py, capabilities.py, registry.py).
 from . import registry
 from .capabilities import Capability
-from .receiver import ProbeResult, Receiver
+from .receiver import Access, Hub, ProbeResult, Receiver
 
-__all__ += ["Capability", "ProbeResult", "Receiver", "registry"]
+__all__ += ["Access", "Capability", "Hub", "ProbeResult", "Receiver", "registry"]

@@ -50,6 +50,8 @@ class Capability(StrEnum):
     LINK_QUALITY = "link_quality"
     AUDIO_LEVEL = "audio_level"
     AUDIO_PEAK = "audio_peak"
+    #: Coarse audio class (low / good / clipping) instead of a meter.
+    AUDIO_ACTIVITY = "audio_activity"
 
     # Commands
     IDENTIFY = "identify"

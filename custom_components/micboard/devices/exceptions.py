@@ -49,6 +49,34 @@ class UnsupportedDeviceError(DeviceError):
         self.model = model
 
 
+class AuthenticationError(DeviceError):
+    """The device refused the credentials (HTTP 401), or the user may not do this (403).
+
+    ``forbidden`` is true for a 403: the credentials are valid but belong to
+    a user that is not allowed (for example Sennheiser's ``initialSennheiser``).
+    The message never contains the secret.
+    """
+
+    def __init__(self, message: str = "credentials refused", *, forbidden: bool = False) -> None:
+        """Remember whether the user was known but not allowed."""
+        super().__init__(message)
+        self.forbidden = forbidden
+
+
+class CertificateChangedError(DeviceConnectionError):
+    """The device presented a certificate other than the pinned one.
+
+    Fingerprints are SHA-256, upper-case hex pairs joined by colons.  The
+    connection is refused; only the user can accept the new certificate.
+    """
+
+    def __init__(self, expected: str, actual: str) -> None:
+        """Remember both fingerprints."""
+        super().__init__(f"certificate changed: expected {expected}, got {actual}")
+        self.expected = expected
+        self.actual = actual
+
+
 class ProtocolError(DeviceError):
     """A message that cannot be understood, or a ``< REP ERR >`` to a command."""
 

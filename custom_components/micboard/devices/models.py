@@ -25,6 +25,9 @@ class Family(StrEnum):
     SPEECHLINE_DW = "speechline_dw"
     EW_D1 = "ew_d1"
     CHG_70N = "chg_70n"
+    SPECTERA = "spectera"
+    #: Any Shure device reached through a Shure System API server.
+    SHURE_SYSTEM_API = "shure_system_api"
 
 
 class BatteryRuntimeStatus(StrEnum):
@@ -89,6 +92,8 @@ class ChannelState:
     # In-ear transmitters with two inputs (PSM1000): each side's meter, 0–100
     audio_meter_left: int | None = None
     audio_meter_right: int | None = None
+    #: Coarse audio class where no meter is offered ("low", "good", "clipping").
+    audio_activity: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Return the state as plain JSON-friendly data."""

@@ -7,13 +7,16 @@ manufacturer is a subpackage whose client satisfies it, plus one line in
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from .capabilities import Capability
 from .exceptions import DeviceError
 from .models import ReceiverInfo, ReceiverState, Update
+
+if TYPE_CHECKING:
+    import aiohttp
 
 
 @runtime_checkable
@@ -95,3 +98,70 @@ class ProbeResult:
     model: str | None = None
     serial: str | None = None
     name: str | None = None
+    #: SHA-256 fingerprint of the certificate that was presented (HTTPS devices).
+    fingerprint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """How to reach a device that needs HTTPS, credentials or both.
+
+    ``session`` is the caller's shared HTTP session (clients never create
+    their own when one is given).  ``secret`` is the password (HTTP Basic,
+    with ``username``) or the API key, whichever the manufacturer uses.
+    ``fingerprint`` pins the device's certificate (SHA-256, upper-case hex
+    pairs joined by colons); ``None`` only while probing, before the user
+    has seen and accepted it.  ``repr`` never shows the secret.
+    """
+
+    session: aiohttp.ClientSession | None = None
+    username: str | None = None
+    secret: str | None = field(default=None, repr=False)
+    fingerprint: str | None = None
+
+
+@runtime_checkable
+class Hub(Protocol):
+    """A server that fronts many devices (for example Shure's System API).
+
+    Each device behind it is a :class:`Receiver` (its ``connect`` and
+    ``disconnect`` are cheap: the hub holds the only connection).  The set
+    of devices changes while connected; inventory listeners are told.
+    """
+
+    @property
+    def host(self) -> str:
+        """Host name or IP address of the server."""
+
+    @property
+    def port(self) -> int:
+        """Server port."""
+
+    @property
+    def info(self) -> ReceiverInfo:
+        """The server's own identity (``channel_count`` 0)."""
+
+    @property
+    def connected(self) -> bool:
+        """Whether the server answers."""
+
+    @property
+    def receivers(self) -> Mapping[str, Receiver]:
+        """Devices behind the server, keyed by a stable key (serial, else device id)."""
+
+    async def connect(self) -> ReceiverInfo:
+        """Connect, read the inventory and every device's state."""
+
+    async def disconnect(self) -> None:
+        """Close and stop reconnecting."""
+
+    def subscribe_inventory(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call ``callback()`` when devices are added to or removed from :attr:`receivers`."""
+
+    def subscribe_connection(self, callback: Callable[[bool], None]) -> Callable[[], None]:
+        """Call ``callback(connected)`` when the server link goes down or comes back."""
+
+    def subscribe_problem(
+        self, callback: Callable[[DeviceError | None], None]
+    ) -> Callable[[], None]:
+        """Call ``callback(error)`` on a lasting problem (bad key, changed certificate)."""

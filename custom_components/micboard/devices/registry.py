@@ -11,11 +11,12 @@ import asyncio
 from collections.abc import Awaitable, Callable
 import contextlib
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
 from .exceptions import DeviceError
 from .models import Family
-from .receiver import ProbeResult, Receiver
+from .receiver import Access, Hub, ProbeResult, Receiver
 from .sennheiser import ssc1
 from .shure import DEFAULT_PORT as SHURE_PORT, ShureReceiver
 
@@ -31,15 +32,34 @@ class Factory(Protocol):
         meter_rate_ms: int = 0,
         mac: str | None = None,
         family: Family | None = None,
+        access: Access | None = None,
     ) -> Receiver:
         """A client for the device at ``host:port``.
 
         ``mac`` and ``family`` are hints from an earlier connection (a client
-        may ignore them).
+        may ignore them); ``access`` carries session, credentials and the
+        pinned certificate for manufacturers that need them.
         """
 
 
-type Probe = Callable[[str, int, float], Awaitable[ProbeResult | None]]
+class HubFactory(Protocol):
+    """Creates an unconnected client of a server that fronts many devices."""
+
+    def __call__(self, host: str, port: int, *, access: Access | None = None) -> Hub:
+        """A client for the server at ``host:port``."""
+
+
+class Credential(StrEnum):
+    """What secret a manufacturer's devices ask for."""
+
+    #: HTTP Basic password (the user name is :attr:`Manufacturer.username`).
+    PASSWORD = "password"  # noqa: S105 - the kind of secret, not a secret
+    #: A shared API key sent with every request.
+    API_KEY = "api_key"
+
+
+#: ``probe(host, port, wait)``; manufacturers that need credentials also get ``access``.
+type Probe = Callable[..., Awaitable[ProbeResult | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +74,21 @@ class Manufacturer:
     probe: Probe | None = None
     #: DNS-SD service types the manufacturer's devices publish (``_ssc._udp.local.``).
     service_types: tuple[str, ...] = ()
+    #: The secret its devices ask for (``None``: none).
+    credential: Credential | None = None
+    #: HTTP Basic user name offered by default (with :attr:`Credential.PASSWORD`).
+    username: str | None = None
+    #: Whether devices use HTTPS with a per-unit certificate that must be pinned.
+    tls: bool = False
+    #: Set for servers fronting many devices (then ``factory`` is unused).
+    hub_factory: HubFactory | None = None
+    #: Whether plain auto-detection (no credentials) may try this manufacturer.
+    auto_detect: bool = True
+
+    @property
+    def is_hub(self) -> bool:
+        """Whether an entry of this manufacturer is a server with many devices."""
+        return self.hub_factory is not None
 
     async def detect(
         self, host: str, port: int | None = None, wait: float = 3.0
@@ -100,16 +135,35 @@ def create(
     meter_rate_ms: int = 0,
     mac: str | None = None,
     family: Family | None = None,
+    access: Access | None = None,
 ) -> Receiver:
     """An unconnected client of manufacturer ``key`` (``KeyError`` if unknown)."""
     manufacturer = get(key)
     port = manufacturer.default_port if port is None else port
-    return manufacturer.factory(host, port, meter_rate_ms=meter_rate_ms, mac=mac, family=family)
+    return manufacturer.factory(
+        host, port, meter_rate_ms=meter_rate_ms, mac=mac, family=family, access=access
+    )
+
+
+def create_hub(
+    key: str, host: str, port: int | None = None, *, access: Access | None = None
+) -> Hub:
+    """An unconnected server client of hub manufacturer ``key``.
+
+    ``KeyError`` if unknown, ``TypeError`` if the manufacturer is not a hub.
+    """
+    manufacturer = get(key)
+    if manufacturer.hub_factory is None:
+        raise TypeError(f"{key} devices are not reached through a server")
+    port = manufacturer.default_port if port is None else port
+    return manufacturer.hub_factory(host, port, access=access)
 
 
 async def detect_first(host: str, port: int | None = None, wait: float = 3.0) -> ProbeResult | None:
     """The first manufacturer (in registration order) that answers at ``host``."""
     for manufacturer in manufacturers():
+        if not manufacturer.auto_detect:
+            continue
         if (result := await manufacturer.detect(host, port, wait)) is not None:
             return result
     return None
@@ -119,6 +173,8 @@ async def detect(host: str, port: int | None = None, wait: float = 3.0) -> list[
     """Ask every manufacturer what answers at ``host`` (each on its own port unless given)."""
     found: list[ProbeResult] = []
     for manufacturer in manufacturers():
+        if not manufacturer.auto_detect:
+            continue
         if (result := await manufacturer.detect(host, port, wait)) is not None:
             found.append(result)
     return found
@@ -153,6 +209,7 @@ def _shure(
     meter_rate_ms: int = 0,
     mac: str | None = None,
     family: Family | None = None,
+    access: Access | None = None,
 ) -> Receiver:
     return ShureReceiver(host, port, family=family, mac=mac, meter_rate_ms=meter_rate_ms)
 
@@ -164,6 +221,7 @@ def _ssc1(
     meter_rate_ms: int = 0,
     mac: str | None = None,
     family: Family | None = None,
+    access: Access | None = None,
 ) -> Receiver:
     return ssc1.SscReceiver(host, port, meter_rate_ms=meter_rate_ms)
 
