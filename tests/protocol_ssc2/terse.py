@@ -116,12 +116,12 @@ class TerseSsc2:
         self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def new_certificate(self) -> None:
-        """Restart on the same port with another certificate."""
-        assert self._site is not None
+        """Restart on the same port with another certificate (open connections are dropped)."""
+        assert self._runner is not None
         self.end_streams()
-        await self._site.stop()
+        await self._runner.cleanup()
         self.certificate = self_signed("terse-ssc2-new")
-        await self._listen(self.port)
+        await self.start(self.port)
 
     async def stop(self) -> None:
         self.released.set()
@@ -226,8 +226,7 @@ class TerseSsc2:
                 await response.write(chunk)
         except ConnectionError, asyncio.CancelledError:
             pass
-        finally:
-            self.sessions.pop(session.id, None)
+        # The session outlives its stream until it is deleted (as sessions on devices do).
         return response
 
     async def _session(self, request: web.Request, rest: str) -> web.StreamResponse:
@@ -237,6 +236,7 @@ class TerseSsc2:
             return web.Response(status=422)
         if request.method == "DELETE" and not action:
             self.deleted.append(sid)
+            del self.sessions[sid]
             session.queue.put_nowait(None)
             return web.Response(status=200)
         if request.method == "GET" and not action:

@@ -185,7 +185,7 @@ class SscV2Receiver:
         self._listeners: list[Callable[[Update], None]] = []
         self._connection_listeners: list[Callable[[bool], None]] = []
         self._problem_listeners: list[Callable[[DeviceError | None], None]] = []
-        self._problem: str | None = None
+        self._problem: tuple[object, ...] | None = None
         self._meter_pending: dict[int | None, set[str]] = {}
         self._meter_handle: asyncio.TimerHandle | None = None
         self._meter_flushed = 0.0
@@ -812,7 +812,7 @@ class SscV2Receiver:
                 _LOGGER.exception("Error in a connection listener")
 
     def _report_problem(self, err: DeviceError | None) -> None:
-        key = None if err is None else f"{type(err).__name__}: {err}"
+        key = None if err is None else _problem_key(err)
         if key == self._problem:
             return
         self._problem = key
@@ -829,6 +829,15 @@ def session_id(value: object) -> str | None:
         return None
     tail = value.strip().split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
     return tail if _SESSION_ID.fullmatch(tail) else None
+
+
+def _problem_key(err: DeviceError) -> tuple[object, ...]:
+    """The same problem met on another path is not news."""
+    if isinstance(err, AuthenticationError):
+        return ("auth", err.forbidden)
+    if isinstance(err, CertificateChangedError):
+        return ("certificate", err.expected, err.actual)
+    return (type(err).__name__, str(err))
 
 
 async def _optional(api: Api, path: str) -> Any:
