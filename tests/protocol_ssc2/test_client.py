@@ -247,3 +247,25 @@ async def test_own_session_is_closed_on_disconnect(
     assert own.closed
     assert terse.deleted == [sid]
     assert (("DELETE", f"{SESSIONS}/{sid}")) in terse.requests
+
+
+async def test_refused_resources_are_added_one_by_one_and_again_when_their_transmitter_comes(
+    device: DeviceFactory, client: ClientFactory
+) -> None:
+    resources = ewdx()
+    battery = resources.pop("/api/transmitters/1/battery")
+    terse = await device(resources, absent={1})
+    receiver = await client(terse)
+    sid = receiver.session_id
+    session = terse.sessions[sid or ""]
+    assert "/api/transmitters/1/battery" not in session.paths
+    assert "/api/transmitters/0/battery" in session.paths
+    assert "/api/channel/1" in session.paths
+    assert terse.count("PUT", f"{SESSIONS}/{sid}/add") > 2
+    terse.resources["/api/transmitters/1/battery"] = battery | {"gauge": 61}
+    terse.set_transmitter(1, True)
+    ch = receiver.state.channel(2)
+    await eventually(lambda: ch.battery_percent == 61, what="battery read")
+    await eventually(lambda: "/api/transmitters/1/battery" in session.paths, what="added")
+    terse.push({"/api/transmitters/1/battery": {"gauge": 60}})
+    await eventually(lambda: ch.battery_percent == 60, what="battery pushed")

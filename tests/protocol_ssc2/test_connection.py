@@ -225,3 +225,22 @@ async def test_secrets_never_in_logs_exceptions_or_repr(
         assert secret not in text
         assert encoded not in text
     assert repr(Access(secret=secret)).count(secret) == 0
+
+
+async def test_meter_rate_set_while_away_applies_on_reconnect(
+    device: DeviceFactory, client: ClientFactory
+) -> None:
+    terse = await device()
+    receiver = await client(terse)
+    events: list[bool] = []
+    receiver.subscribe_connection(events.append)
+    terse.hang()
+    await eventually(lambda: events == [False], timeout=FAST.dead_after * 4, what="link loss")
+    await receiver.set_meter_rate(250)
+    assert receiver.meter_rate_ms == 250
+    terse.release()
+    await eventually(lambda: events == [False, True], what="recovery")
+    session = terse.sessions[receiver.session_id or ""]
+    assert "/api/channel/0/signalStrengthIndicator" in session.paths
+    assert receiver.state.channel(1).rf_level_dbm == -60.0
+    assert receiver.state.meter_rate_ms == 250

@@ -81,6 +81,7 @@ def test_invalid_utf8_does_not_raise() -> None:
         ("https://192.0.2.1/api/ssc/state/subscriptions/abc-1/", "abc-1"),
         ("", None),
         ("/api/ssc/state/subscriptions/a b", None),
+        ("/api/ssc/state/subscriptions/..", None),
         (42, None),
         (None, None),
     ],

@@ -56,7 +56,7 @@ MAX_PROBED_CHANNELS = 8
 MODEL_WIDTH = 32
 SESSIONS = "/api/ssc/state/subscriptions"
 HEARTBEAT_PATH = "/api/device/state"
-_SESSION_ID = re.compile(r"[A-Za-z0-9._~-]{1,128}")
+_SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]{0,127}")
 _NAME_CHARS = re.compile(r"[^A-Z0-9 \-_./+*!?#&()']")
 
 C = Capability
@@ -319,14 +319,21 @@ class SscV2Receiver:
         await self._read_all([path])
 
     async def set_meter_rate(self, rate_ms: int) -> None:
-        """Meter every ``rate_ms`` milliseconds (0 = off), reusing the session."""
+        """Meter every ``rate_ms`` milliseconds (0 = off), reusing the session.
+
+        While the device is away the rate is kept for the next connection.
+        """
         _check_meter_rate(rate_ms)
-        api = self._require_connected()
         was_on = self._meter_rate_ms > 0
         self._meter_rate_ms = rate_ms
-        self.state.meter_rate_ms = rate_ms
+        if self._state is not None:
+            self._state.meter_rate_ms = rate_ms
+        if self._applier is not None:
+            self._applier.meters = rate_ms > 0
+        if not self.connected:
+            return
+        api = self._require_api()
         applier = self._require_applier()
-        applier.meters = rate_ms > 0
         meter_paths = self._meter_paths(metering=True)
         if rate_ms and not was_on:
             await self._add(api, meter_paths)
@@ -404,6 +411,8 @@ class SscV2Receiver:
         self, api: Api, known: ReceiverInfo | None
     ) -> tuple[ReceiverInfo, _Profile, Any]:
         identity = await api.call("GET", "/api/device/identity", auth=False)
+        if identity.status >= 500:
+            raise DeviceConnectionError(f"{api.where} is not ready ({identity.status})")
         if not identity.ok or not isinstance(identity.data, dict):
             raise WrongProtocolError(f"{api.where} does not speak SSCv2 ({identity.status})")
         # Needs the credentials: refused ones fail the connection here.
@@ -502,7 +511,7 @@ class SscV2Receiver:
         self.stats.sessions_opened += 1
         if response.status != 200:
             await self._drop_stream()
-            raise WrongProtocolError(f"{api.where}: {SESSIONS} answered {response.status}")
+            raise DeviceConnectionError(f"{api.where}: {SESSIONS} answered {response.status}")
         if "text/event-stream" not in response.headers.get("Content-Type", ""):
             await self._drop_stream()
             raise WrongProtocolError(f"{api.where}: {SESSIONS} is not an event stream")
