@@ -112,8 +112,8 @@ class TerseSsc2:
         )
         await self._site.start()
         server = self._site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        assert isinstance(server, asyncio.Server)
+        self.port = server.sockets[0].getsockname()[1]
 
     async def new_certificate(self) -> None:
         """Restart on the same port with another certificate (open connections are dropped)."""

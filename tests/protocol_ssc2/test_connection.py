@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from dataclasses import replace
 import logging
 
 import pytest
@@ -89,10 +90,11 @@ async def test_heartbeats_only_while_the_stream_is_quiet(
     terse = await device()
     receiver = await client(terse)
     start = receiver.stats.heartbeats
-    for step in range(12):
+    for step in range(24):
         terse.push({"/api/channel/0": {"name": f"N{step}"}})
         await asyncio.sleep(FAST.probe_after / 3)
-    assert receiver.stats.heartbeats - start <= 1
+    # Quiet for 2.4 s, the client would have checked about seven times.
+    assert receiver.stats.heartbeats - start <= 2
 
 
 def test_default_timing_reports_link_loss_within_15_s() -> None:
@@ -113,7 +115,7 @@ async def test_link_loss_and_recovery(device: DeviceFactory, client: ClientFacto
     terse.hang()
     lost_from = loop.time()
     await eventually(lambda: events == [False], timeout=FAST.dead_after * 4, what="link loss")
-    assert loop.time() - lost_from <= FAST.dead_after + 1.0
+    assert loop.time() - lost_from <= FAST.dead_after + 3.0  # a loaded machine is slow
     assert receiver.state.connected is False
     await asyncio.sleep(FAST.reconnect_max)
     terse.resources["/api/transmitters/1/battery"] = {"gauge": 12, "lifetime": 20}
@@ -147,7 +149,7 @@ async def test_credentials_refused_while_running_then_fixed(
     device: DeviceFactory, client: ClientFactory
 ) -> None:
     terse = await device()
-    receiver = await client(terse)
+    receiver = await client(terse, timing=replace(FAST, problem_retry=1.0))
     problems: list[DeviceError | None] = []
     receiver.subscribe_problem(problems.append)
     events: list[bool] = []
@@ -159,9 +161,10 @@ async def test_credentials_refused_while_running_then_fixed(
     assert isinstance(problems[0], AuthenticationError)
     assert events == [False]
     heartbeats = terse.count("GET", "/api/device/state")
-    await asyncio.sleep(FAST.problem_retry * 2.5)
-    retries = terse.count("GET", "/api/device/identity")
-    assert retries <= 6  # slowed down, not hammering
+    before = terse.count("GET", "/api/device/identity")
+    await asyncio.sleep(1.5)
+    # Slowed down to one try a second, not the usual back-off (0.05, 0.1, 0.2, 0.3 s …).
+    assert terse.count("GET", "/api/device/identity") - before <= 2
     assert terse.count("GET", "/api/device/state") == heartbeats
     terse.password = good
     await eventually(lambda: problems[-1] is None, timeout=5, what="problem cleared")

@@ -6,9 +6,10 @@ import asyncio
 import logging
 import tracemalloc
 
+from aiohttp import web
 import pytest
 
-from custom_components.micboard.devices import DeviceError, ProtocolError, WrongProtocolError
+from custom_components.micboard.devices import ProtocolError, WrongProtocolError
 from custom_components.micboard.devices.models import TRANSMITTER_FIELDS
 
 from .conftest import ClientFactory, DeviceFactory
@@ -167,15 +168,12 @@ async def test_stream_that_is_not_an_event_stream(
     device: DeviceFactory, client: ClientFactory
 ) -> None:
     terse = await device()
-    terse.resources["/api/ssc/state/subscriptions"] = {"no": "stream"}
     original = terse._stream
 
-    async def plain(request):  # type: ignore[no-untyped-def]
-        from aiohttp import web
-
+    async def plain(request: web.Request) -> web.StreamResponse:
         return web.json_response({"no": "stream"})
 
     terse._stream = plain  # type: ignore[method-assign]
-    with pytest.raises(DeviceError):
+    with pytest.raises(WrongProtocolError, match="not an event stream"):
         await client(terse)
     terse._stream = original  # type: ignore[method-assign]
