@@ -212,7 +212,9 @@ async def test_identify_rename_and_meter_rate(device: DeviceFactory, client: Cli
     assert receiver.state.channel(2).link_quality_percent is None
     with pytest.raises(ValueError, match="meter rate"):
         await receiver.set_meter_rate(5)
+    terse.resources["/api/transmitters/1/battery"] = {"gauge": 5, "lifetime": 7}
     await receiver.refresh()
+    assert receiver.state.channel(2).battery_percent == 5
 
 
 async def test_no_fingerprint_no_connection(device: DeviceFactory, client: ClientFactory) -> None:
