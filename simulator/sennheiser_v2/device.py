@@ -412,7 +412,13 @@ class Ssc2Device:
         if self.reply_delay > 0:
             await asyncio.sleep(self.reply_delay)
         await self._awake.wait()
-        response: web.StreamResponse = await handler(request)
+        try:
+            response: web.StreamResponse = await handler(request)
+        except web.HTTPException as err:
+            self.request_log.append(
+                (request.method, request.path, self._login(request), err.status)
+            )
+            raise
         self.request_log.append(
             (request.method, request.path, self._login(request), response.status)
         )
