@@ -189,11 +189,7 @@ class Ssc2Device:
         c.frequency_khz = low + 1000 * n
         c.preset_channel = n
         if spec.kind == "spectera":
-            c.tx_type = (
-                MT_TYPES[(n - 1) % 2]
-                if spec.default_tx not in MT_TYPES
-                else (spec.default_tx if n % 2 else "SEK")
-            )
+            c.tx_type = "SKM" if n % 2 else "SEK"  # handhelds and bodypacks alternate
             c.name = f"{c.tx_type} {n}"
             c.mt_uid = 1000 + 7 * n
             c.serial = f"{zlib.crc32(f'{self.serial}:{n}'.encode()) % 10**9:09d}"

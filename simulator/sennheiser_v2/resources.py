@@ -369,10 +369,7 @@ class EwdxResources(Resources):
         if not isinstance(body, dict) or set(body) != {"frequency"}:
             raise ApiError(400)
         low, high = self.device.spec.band_khz
-        frequency = _stepped(body["frequency"], low, high, 25)
-        if frequency % 25:
-            raise ApiError(400)
-        c.frequency_khz = frequency
+        c.frequency_khz = _stepped(body["frequency"], low, high, 25)
         c.preset_channel = None
 
 
