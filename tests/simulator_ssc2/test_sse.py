@@ -5,9 +5,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from simulator.sennheiser_v2 import DEFAULT_CONTROL_PASSWORD, SUBSCRIPTIONS, Ssc2Device
+import pytest
 
-from .conftest import Api, DeviceFactory
+from simulator.sennheiser_v2 import (
+    DEFAULT_CONTROL_PASSWORD,
+    SUBSCRIPTIONS,
+    Ssc2Device,
+    device as device_module,
+)
+
+from .conftest import Api, DeviceFactory, basic
 
 
 async def test_open_event_and_content_location(api: Api) -> None:
@@ -263,5 +270,68 @@ async def test_emit_raw_writes_into_streams(api: Api) -> None:
     try:
         api.device.emit_raw(b"data:{not json\n\n")
         assert await stream.next_raw() == b"data:{not json\n\n"
+    finally:
+        stream.close()
+
+
+async def test_password_change_ends_that_users_sessions(api: Api) -> None:
+    mine = await api.stream()
+    theirs = await api.stream("controlSennheiser", DEFAULT_CONTROL_PASSWORD)
+    try:
+        api.device.set_password("Rotated-Secret5")
+        event, _ = await mine.next()
+        assert event == "close"
+        assert await mine.ended()
+        assert (await api.get(mine.location, auth=False, headers=basic("api", "Rotated-Secret5")))[
+            0
+        ] == 422
+        assert await theirs.silent(0.3)  # the other user's stream goes on
+    finally:
+        mine.close()
+        theirs.close()
+
+
+async def test_a_reader_too_far_behind_is_cut_off(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(device_module, "QUEUE_LIMIT", 2)
+    stream = await api.stream()
+    try:
+        await api.put(f"{stream.location}/add", ["/api/channel/0/level"])
+        await stream.data()
+        for dbfs in range(-40, -30):  # queued faster than the stream's writer runs
+            api.device.set_audio(1, float(dbfs))
+        assert await stream.ended()
+    finally:
+        stream.close()
+
+
+async def test_subscription_paths_refuse_other_methods_users_and_actions(api: Api) -> None:
+    status, _, _ = await api.request("PUT", SUBSCRIPTIONS, [])
+    assert status == 405
+    initial = basic("initialSennheiser", "sennheiser")
+    status, _, _ = await api.request("GET", SUBSCRIPTIONS, auth=False, headers=initial)
+    assert status == 403
+    stream = await api.stream()
+    try:
+        assert (await api.put(f"{stream.location}/clear", []))[0] == 404
+        status, _, _ = await api.request("GET", f"{stream.location}/add")
+        assert status == 405
+    finally:
+        stream.close()
+
+
+async def test_extra_warnings_are_pushed(api: Api) -> None:
+    stream = await api.stream()
+    try:
+        await api.put(
+            f"{stream.location}/add", ["/api/channel/0/warnings", "/api/transmitters/0/warnings"]
+        )
+        await stream.data()
+        api.device.set_warnings(1, ["AfPeak"], ["AfPeak"])
+        assert await stream.data() == {
+            "/api/channel/0/warnings": ["AfPeak"],
+            "/api/transmitters/0/warnings": ["AfPeak"],
+        }
     finally:
         stream.close()
