@@ -135,6 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
         "a CHG 70N on consecutive ports",
     )
     venue.add_argument("--base-port", type=int, default=22020, help="first port (0 = ephemeral)")
+    venue.add_argument(
+        "--secure",
+        action="store_true",
+        help="also an EW-DX EM 2 in secure mode and a Spectera base station (SSCv2, HTTPS)",
+    )
     _add_serve_options(venue)
 
     ctl = sub.add_parser("ctl", help="drive a running simulator through its control API")
@@ -218,7 +223,8 @@ def _make_receivers(args: argparse.Namespace) -> list[SimDevice]:
 
     opts = _options(args)
     if args.command == "venue":
-        return Venue.demo(host=args.host, base_port=args.base_port, **opts).receivers
+        venue = Venue.demo(host=args.host, base_port=args.base_port, secure=args.secure, **opts)
+        return venue.receivers
     return [
         create_device(
             model,

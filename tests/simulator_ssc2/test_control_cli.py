@@ -227,6 +227,13 @@ def test_parser_accepts_sscv2_models() -> None:
         build_parser().parse_args(["--model", "EWDX-EM9-SECURE"])
 
 
+def test_venue_command_secure_flag() -> None:
+    plain = _make_receivers(build_parser().parse_args(["venue", "--base-port", "0"]))
+    assert tuple(rx.model for rx in plain) == VENUE_MODELS
+    secure = _make_receivers(build_parser().parse_args(["venue", "--base-port", "0", "--secure"]))
+    assert tuple(rx.model for rx in secure) == (*VENUE_MODELS, *SECURE_VENUE_MODELS)
+
+
 def test_model_option_needs_no_command_and_no_other(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as raised:
         main(["--model", "EWDX-EM2-SECURE", "run", "AD4Q:0"])
