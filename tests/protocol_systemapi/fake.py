@@ -396,7 +396,7 @@ def resource(device_id: str, *rest: str) -> tuple[str, ...]:
     return ("devices", device_id, *rest)
 
 
-async def wait_for(condition: Any, timeout: float = 5.0) -> None:
+async def wait_for(condition: Any, timeout: float = 10.0) -> None:
     """Wait until ``condition()`` is true."""
     async with asyncio.timeout(timeout):
         while not condition():

@@ -178,3 +178,17 @@ async def test_refresh_reads_the_device_again(
     await ulx.refresh()
     assert ulx.state.channels[1].battery_percent == 12
     assert ulx.state.channels[1].battery_runtime_min == 26 * 60
+
+
+async def test_a_refused_channel_list_keeps_the_channels(
+    fake: FakeSystemApi, make_server: ServerFactory
+) -> None:
+    server = await make_server()
+    adtq = server.receivers["ADTQ001"]
+    fake.devices["dev-adtq"].caps.remove("audio-channels")
+    fake.devices["dev-adtq"].caps.remove("audio-channels-v2")
+    fake.devices["dev-adtq"].channels[1].name = "Changed"
+    # Our inventory still lists the capability; the server now answers 405.
+    await adtq.refresh()
+    assert adtq.info.channel_count == 4
+    assert adtq.state.channels[1].name == "IEM 1"

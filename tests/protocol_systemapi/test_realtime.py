@@ -246,9 +246,9 @@ async def test_a_silent_server_counts_as_lost_within_the_heartbeat(
     adtq = server.receivers["ADTQ001"]
     loop = asyncio.get_running_loop()
     start = loop.time()
-    await wait_for(lambda: not adtq.connected, timeout=5)
+    await wait_for(lambda: not adtq.connected, timeout=8)
     # Heartbeat 0.4 s: lost after ~0.6 s (9 s with the default 6 s heartbeat, within 15 s).
-    assert loop.time() - start < 3
+    assert loop.time() - start < 5
 
 
 async def test_a_changed_certificate_stops_the_link(

@@ -322,7 +322,9 @@ class SystemApiDevice:
         caps = self.node.capabilities
         if AUDIO_CHANNELS & caps:
             listed = await self._get_optional(api_path("devices", self.device_id, "audio-channels"))
-            self._set_channels(parse.audio_channels(listed))
+            if listed is not None or not self._channels:
+                # A refused read keeps the channels known so far.
+                self._set_channels(parse.audio_channels(listed))
         else:
             self._set_channels([])
         reads: list[tuple[str, Callable[[Any], None]]] = []
