@@ -19,6 +19,12 @@ from .models import Family
 from .receiver import Access, Hub, ProbeResult, Receiver
 from .sennheiser import ssc1, ssc2
 from .shure import DEFAULT_PORT as SHURE_PORT, ShureReceiver
+from .shure_systemapi import (
+    DEFAULT_PORT as SYSTEM_API_PORT,
+    MANUFACTURER_KEY as SYSTEM_API,
+    SystemApiServer,
+    probe as system_api_probe,
+)
 
 
 class Factory(Protocol):
@@ -238,10 +244,27 @@ def _ssc2(
     return ssc2.SscV2Receiver(host, port, access=access or Access(), meter_rate_ms=meter_rate_ms)
 
 
+def _system_api_device(
+    host: str,
+    port: int,
+    *,
+    meter_rate_ms: int = 0,
+    mac: str | None = None,
+    family: Family | None = None,
+    access: Access | None = None,
+) -> Receiver:
+    raise TypeError("Shure System API devices are reached through their server (create_hub)")
+
+
+def _system_api_server(host: str, port: int, *, access: Access | None = None) -> Hub:
+    return SystemApiServer(host, port, access=access)
+
+
 #: Key of the Shure command-string protocol (the default for older entries).
 SHURE = "shure"
 
 # Registration order is detection order: Shure ASCII on 2202, then SSC v1 on 45.
+# The HTTPS manufacturers need credentials, so auto-detection skips them.
 register(Manufacturer(SHURE, "Shure", SHURE_PORT, _shure))
 register(
     Manufacturer(
@@ -264,6 +287,19 @@ register(
         credential=Credential.PASSWORD,
         username=ssc2.DEFAULT_USERNAME,
         tls=True,
+        auto_detect=False,
+    )
+)
+register(
+    Manufacturer(
+        SYSTEM_API,
+        "Shure (System API)",
+        SYSTEM_API_PORT,
+        _system_api_device,
+        system_api_probe,
+        credential=Credential.API_KEY,
+        tls=True,
+        hub_factory=_system_api_server,
         auto_detect=False,
     )
 )
