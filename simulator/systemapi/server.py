@@ -180,6 +180,7 @@ class SystemApiServer:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._identify_tasks: dict[str, asyncio.Task[None]] = {}
         self._ticker: asyncio.Task[None] | None = None
+        self._retick = asyncio.Event()
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -290,7 +291,13 @@ class SystemApiServer:
     async def _activity_ticker(self) -> None:
         """Re-send every subscribed channel's activity class every ``activity_interval``."""
         while True:
-            await asyncio.sleep(max(0.01, self.activity_interval))
+            self._retick.clear()
+            try:
+                async with asyncio.timeout(max(0.01, self.activity_interval)):
+                    await self._retick.wait()
+                continue  # the interval changed: a new period starts now
+            except TimeoutError:
+                pass
             for device in self.devices:
                 if device.state != "ONLINE":
                     continue
@@ -792,6 +799,7 @@ class SystemApiServer:
             for key, value in saved.items():
                 setattr(self, key, value)
             raise
+        self._retick.set()
 
     def _check_options(self) -> None:
         if self.shape not in INVENTORY_SHAPES:
