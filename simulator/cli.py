@@ -217,7 +217,8 @@ def _add_system_api_parser(sub: Any) -> None:
     p.add_argument(
         "--websocket-requires-key", action="store_true", help="require x-api-key on the WebSocket"
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of the made-up MACs and serials")
+    p.add_argument("--live", action="store_true", help="animate activity, charge/drain batteries")
+    p.add_argument("--seed", type=int, default=0, help="seed of MACs, serials and live mode")
     p.add_argument("--control-port", type=int, help="serve the JSON control API on 127.0.0.1:N")
 
 
@@ -242,7 +243,11 @@ def _make_system_api(args: argparse.Namespace) -> list[SystemApiServer]:
     if args.command == "venue":
         if args.system_api_port is None:
             return []
-        return [demo_system_api(host=args.host, port=args.system_api_port)]
+        return [
+            demo_system_api(
+                host=args.host, port=args.system_api_port, live=args.live, seed=args.seed
+            )
+        ]
     if args.command != "system-api":
         return []
     return [
@@ -255,6 +260,8 @@ def _make_system_api(args: argparse.Namespace) -> list[SystemApiServer]:
             page_size=max(0, args.page_size),
             activity_interval=max(0.0, args.activity_interval),
             websocket_requires_key=args.websocket_requires_key,
+            live=args.live,
+            seed=args.seed,
         )
     ]
 

@@ -10,7 +10,7 @@
 ``POST /system-api/{srv}/devices/{dev}/channels/{n}/{action}``   mute {"muted"} · gain {"gain"}
       · name {"name"} · activity {"level"}
 ``POST /system-api/{srv}/{action}``                    drop · hang {"hung"} · reboot {"seconds"}
-      · api_key {"key"} · certificate · options {…}
+      · api_key {"key"} · certificate · live {"on", "seed"} · options {…}
 
 ``{srv}`` is the server's name or index; ``{dev}`` a device id, serial, name, model or index;
 ``{n}`` a 1-based channel number or a channel id.
@@ -274,6 +274,11 @@ class SystemApiControl:
             if key is not None and (not isinstance(key, str) or not key):
                 raise ValueError("'key' must be a non-empty string")
             server.set_api_key(key)
+        elif action == "live":
+            if _bool(body, "on"):
+                server.start_live(_opt_int(body, "seed"))
+            else:
+                server.stop_live()
         elif action == "certificate":
             server.regenerate_certificate()
         elif action == "options":

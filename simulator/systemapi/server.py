@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import json
 import logging
 from pathlib import Path
+import random
 import secrets
 import ssl
 import tempfile
@@ -47,6 +48,9 @@ _LOGGER = logging.getLogger(__name__)
 INVENTORY_SHAPES = ("relay", "array", "items")
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 WEBSOCKET_PATH = ("subscriptions", "websocket", "create")
+LIVE_INTERVAL = 1.0
+#: Live mode: every this many ticks a battery gains or loses a percent and a few minutes.
+LIVE_BATTERY_TICKS = 30
 EMPTY_BODY_TITLE = "Body cannot be empty when Content-Type is set to 'application/json'."
 
 #: Per-device resources a transport can subscribe to: path -> (event, capability).
@@ -147,11 +151,14 @@ class SystemApiServer:
         identify_seconds: float = 30.0,
         device_reboot_seconds: float = 2.0,
         websocket_requires_key: bool = False,
+        live: bool = False,
+        seed: int = 0,
     ) -> None:
         """Create a stopped server (``await start()`` binds it; port 0 = ephemeral).
 
         ``shape`` is the inventory shape (``relay`` pages, a bare ``array``
         or ``{items}``); ``page_size`` > 0 caps every ``relay`` page.
+        ``live`` animates audio activity and batteries (deterministic per ``seed``).
         """
         self.devices: list[ApiDevice] = list(devices)
         self.host = host
@@ -181,6 +188,11 @@ class SystemApiServer:
         self._identify_tasks: dict[str, asyncio.Task[None]] = {}
         self._ticker: asyncio.Task[None] | None = None
         self._retick = asyncio.Event()
+        self.seed = seed
+        self._live_wanted = live
+        self._live_task: asyncio.Task[None] | None = None
+        self._live_rng = random.Random(seed)
+        self._live_steps = 0
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -206,6 +218,8 @@ class SystemApiServer:
         await self._runner.setup()
         await self._open_site()
         self._ticker = asyncio.get_running_loop().create_task(self._activity_ticker())
+        if self._live_wanted:
+            self.start_live()
 
     async def _open_site(self) -> None:
         assert self._runner is not None
@@ -224,6 +238,7 @@ class SystemApiServer:
     async def stop(self) -> None:
         """Close every connection and the listener."""
         self._unhung.set()
+        self.stop_live()
         tasks = [*self._tasks, *self._identify_tasks.values()]
         if self._ticker is not None:
             tasks.append(self._ticker)
@@ -639,7 +654,7 @@ class SystemApiServer:
     def set_device_mute(self, key: str | int, muted: bool) -> ApiDevice:
         """Device-level mute (``DEVICE_AUDIO_MUTE``)."""
         device = self.device(key)
-        if not device.spec.capabilities.count("audio-mute"):
+        if "audio-mute" not in device.spec.capabilities:
             raise ValueError(f"{device.model} has no device mute")
         device.muted = muted
         self.publish("DEVICE_AUDIO_MUTE", device, {"muted": muted})
@@ -782,6 +797,54 @@ class SystemApiServer:
         self.drop_connections()
         return self.certificate.fingerprint
 
+    @property
+    def live(self) -> bool:
+        """Whether live mode is on."""
+        return self._live_wanted
+
+    def start_live(self, seed: int | None = None) -> None:
+        """Animate audio activity; charge and drain batteries slowly (deterministic per seed)."""
+        self.stop_live()
+        self._live_rng = random.Random(self.seed if seed is None else seed)
+        self._live_wanted = True
+        if self._runner is not None:
+            self._live_task = asyncio.get_running_loop().create_task(self._live_loop())
+
+    def stop_live(self) -> None:
+        """Stop live mode."""
+        self._live_wanted = False
+        if self._live_task is not None:
+            self._live_task.cancel()
+            self._live_task = None
+
+    async def _live_loop(self) -> None:
+        while True:
+            await asyncio.sleep(LIVE_INTERVAL)
+            self.step_live()
+
+    def step_live(self, steps: int = 1) -> None:
+        """Advance live mode by ``steps`` ticks (events as for the controls)."""
+        rng = self._live_rng
+        for _ in range(steps):
+            self._live_steps += 1
+            for device in self.devices:
+                if device.state != "ONLINE":
+                    continue
+                for ch in device.channels:
+                    if "activity" in ch.capabilities:
+                        level = rng.choices(AUDIO_LEVELS, weights=(35, 60, 5))[0]
+                        self.set_activity(device.device_id, ch.index + 1, level)
+                battery = device.battery
+                if battery is None or self._live_steps % LIVE_BATTERY_TICKS:
+                    continue
+                if battery.charging:
+                    percent = min(100, battery.percentage + 1)
+                    minutes = None if battery.minutes is None else max(0, battery.minutes - 2)
+                else:
+                    percent = max(0, battery.percentage - 1)
+                    minutes = None if battery.minutes is None else max(0, battery.minutes - 5)
+                self.set_battery(device.device_id, percent=percent, minutes=minutes)
+
     def set_options(self, **options: Any) -> None:
         """Change options (all or none: a bad value leaves every option as it was).
 
@@ -827,6 +890,7 @@ class SystemApiServer:
             "fingerprint": self.fingerprint,
             "running": self.running,
             "hung": self.hung,
+            "live": self.live,
             "shape": self.shape,
             "page_size": self.page_size,
             "activity_interval": self.activity_interval,

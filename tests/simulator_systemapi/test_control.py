@@ -12,6 +12,7 @@ import pytest
 from custom_components.micboard.devices.tls import fetch_fingerprint, pinned
 from simulator.control import ControlServer
 from simulator.systemapi import SystemApiServer
+from simulator.systemapi.fleet import default_devices
 
 from .conftest import Api, device_id
 
@@ -238,3 +239,42 @@ async def test_device_reboot_and_options(control: Control, api: Api) -> None:
     assert (await control.post("0/devices/NOPE/rename", {"name": "x"}))[0] == 404
     async with control.session.post(f"{control.base}/0/hang", data=b"{oops") as resp:
         assert resp.status == 400
+
+
+async def test_live_mode_animates_activity_and_batteries(control: Control, api: Api) -> None:
+    server = api.server
+    ws, t = await api.websocket()
+    hh = device_id(server, "MXW2")
+    pack = device_id(server, "ULXD6")
+    for dev in (hh, pack):
+        assert (await api.call("POST", f"devices/{dev}/battery-level/subscription/{t}"))[0] == 204
+    status, body = await control.post("0/live", {"on": True, "seed": 3})
+    assert (status, body["server"]["live"]) == (200, True)
+    assert (await control.post("0/live", {"on": False}))[0] == 200
+    assert server.live is False
+    levels = set()
+    for _ in range(30):
+        server.step_live()
+        levels |= {ch.audio_level for d in server.devices for ch in d.channels}
+    assert levels >= {"LOW", "GOOD"}
+    events = {}
+    for _ in range(2):
+        event = await ws.receive_json(timeout=3)
+        events[event["envelope"]["deviceId"]] = event["body"]
+    assert events[hh]["percentage"] == 86  # discharging: one percent less
+    assert events[hh]["status"]["timeToTargetState"] == "PT380M"
+    assert events[pack]["percentage"] == 65  # charging: one percent more
+    assert events[pack]["status"]["timeToTargetState"] == "PT93M"
+    await ws.close()
+
+
+async def test_live_mode_runs_on_its_own() -> None:
+    async with SystemApiServer(default_devices(), live=True, seed=1) as server:
+        assert server.live
+        before = [ch.audio_level for d in server.devices for ch in d.channels]
+        for _ in range(30):
+            await asyncio.sleep(0.1)
+            if [ch.audio_level for d in server.devices for ch in d.channels] != before:
+                break
+        assert [ch.audio_level for d in server.devices for ch in d.channels] != before
+    assert not server.live
