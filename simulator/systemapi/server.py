@@ -300,6 +300,16 @@ class SystemApiServer:
                 count += 1
         return count
 
+    def subscriptions(self) -> set[SubscriptionKey]:
+        """Every ``(event, device id, channel id)`` some open transport registered."""
+        return {key for t in self.transports.values() for key in t.subscriptions}
+
+    def is_subscribed(
+        self, event: str, device_id: str | None = None, channel_id: str | None = None
+    ) -> bool:
+        """Whether some open transport registered for this event (tests wait on it)."""
+        return (event, device_id, channel_id) in self.subscriptions()
+
     def _state_changed(self, device: ApiDevice) -> None:
         self.publish(STATE_EVENT, device, device.node())
 

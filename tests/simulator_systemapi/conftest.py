@@ -35,6 +35,7 @@ class Api:
         self.session = session
         self.server = server
         self.key: str | None = server.api_key
+        self.sockets: list[aiohttp.ClientWebSocketResponse] = []
 
     def url(self, path: str) -> str:
         return f"{self.server.url}/api/v1/{path.lstrip('/')}"
@@ -83,6 +84,7 @@ class Api:
         ws = await self.session.ws_connect(
             self.url("subscriptions/websocket/create"), ssl=pinned(self.server.fingerprint)
         )
+        self.sockets.append(ws)
         first = await ws.receive_json(timeout=5)
         assert set(first) == {"transportId"}
         return ws, first["transportId"]
@@ -106,7 +108,10 @@ async def server() -> AsyncIterator[SystemApiServer]:
 async def api(server: SystemApiServer) -> AsyncIterator[Api]:
     """A client of ``server``."""
     async with aiohttp.ClientSession() as session:
-        yield Api(session, server)
+        client = Api(session, server)
+        yield client
+        for ws in client.sockets:
+            await ws.close()
 
 
 def device_id(server: SystemApiServer, model: str) -> str:

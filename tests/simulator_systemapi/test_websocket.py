@@ -44,7 +44,10 @@ async def test_first_frame_is_the_transport_id(api: Api) -> None:
 async def test_register_and_unregister(api: Api) -> None:
     ws, t = await api.websocket()
     dev = device_id(api.server, "AD4Q")
+    assert not api.server.is_subscribed("DEVICE_NAME", dev)
     assert await api.call("POST", f"devices/{dev}/name/subscription/{t}") == (204, None)
+    assert api.server.is_subscribed("DEVICE_NAME", dev)
+    assert api.server.subscriptions() == {("DEVICE_NAME", dev, None)}
     status, body = await api.call("POST", f"devices/{dev}/name/subscription/not-a-transport")
     assert (status, body["title"]) == (404, "Resource not found.")
     api.server.rename(dev, "Renamed")
@@ -54,6 +57,7 @@ async def test_register_and_unregister(api: Api) -> None:
         "body": {"name": "Renamed"},
     }
     assert await api.call("DELETE", f"devices/{dev}/name/subscription/{t}") == (204, None)
+    assert not api.server.is_subscribed("DEVICE_NAME", dev)
     api.server.rename(dev, "Again")
     await no_event(ws)
     await ws.close()
