@@ -103,6 +103,40 @@ async def test_system_api_command_serves_until_interrupted(
         assert await asyncio.wait_for(process.wait(), 20) == 0
 
 
+async def test_model_option_runs_a_server() -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "simulator",
+        "--model",
+        "system-api",
+        "--port",
+        "0",
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    try:
+        lines = [
+            (await asyncio.wait_for(process.stdout.readline(), 30)).decode().split()
+            for _ in range(3)
+        ]
+        assert [line[0] for line in lines] == ["SYSTEM-API", "api-key", "fingerprint"]
+        address, key, fingerprint = (line[1] for line in lines)
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(
+                f"https://{address}/api/v1/devices",
+                ssl=pinned(fingerprint),
+                headers={"x-api-key": key},
+            ) as resp,
+        ):
+            body = await resp.json()
+        assert len(body["edges"]) == 6
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(process.wait(), 20) == 0
+
+
 def test_venue_option_adds_the_demo_server() -> None:
     args = build_parser().parse_args(["venue", "--base-port", "0", "--system-api-port", "0"])
     (server,) = _make_system_api(args)
