@@ -2,7 +2,8 @@
 
 See ``/work/shared/protocols/shure-ascii.md`` for the protocol notes this follows.
 Sennheiser devices live in ``simulator.sennheiser`` (SSC v1) and
-``simulator.sennheiser_v2`` (SSCv2, HTTPS).
+``simulator.sennheiser_v2`` (SSCv2, HTTPS); ``simulator.systemapi`` simulates a
+Shure System API server.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from simulator.receiver import SimReceiver, create_receiver
 from simulator.sennheiser_v2 import SSC2_MODELS, Ssc2Device, create_ssc2_device
 from simulator.slp import SlpAnnouncer, build_slp_attr_reply
 from simulator.state import SimChannel
+from simulator.systemapi import SystemApiServer
 from simulator.venue import VENUE_MODELS, Venue
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "SimReceiver",
     "SlpAnnouncer",
     "Ssc2Device",
+    "SystemApiServer",
     "Venue",
     "build_slp_attr_reply",
     "create_receiver",
