@@ -15,7 +15,7 @@ from homeassistant.helpers.typing import ConfigType
 import probatio
 
 from .const import ALERT_TYPES, DOMAIN, EVENT_ALERT, VENUE_DEVICE_KEY
-from .coordinator import receiver_entries
+from .coordinator import all_coordinators
 
 RECEIVER_TRIGGERS = ("receiver_offline", "receiver_offline_cleared")
 #: Charger bays: an event when the pack in the bay is full (nothing clears it).
@@ -35,8 +35,8 @@ TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend(
 def _is_charger_bay(hass: HomeAssistant, device: dr.DeviceEntry) -> bool:
     """Whether a channel device is a bay of a charger that is set up."""
     return any(
-        entry.entry_id == device.config_entry_id and not entry.runtime_data.carries_performers
-        for entry in receiver_entries(hass)
+        device.id in coordinator.channel_device_ids.values() and not coordinator.carries_performers
+        for coordinator in all_coordinators(hass)
     )
 
 
