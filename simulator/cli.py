@@ -16,8 +16,11 @@ from urllib.parse import quote, urlsplit
 
 from simulator.models import FAMILIES, MODELS
 from simulator.sennheiser.models import SSC_MODELS
+from simulator.systemapi.models import API_MODELS
+from simulator.systemapi.server import INVENTORY_SHAPES
 
 if TYPE_CHECKING:
+    from simulator.systemapi.server import SystemApiServer
     from simulator.venue import SimDevice
 
 __all__ = ["build_parser", "main"]
@@ -34,10 +37,14 @@ def _models_epilog() -> str:
         unit = "bays" if spec.tree == "charger" else "ch"
         lines.append(f"  {model:15} {spec.product} ({spec.channels} {unit})")
     lines.append("")
+    lines.append("Shure System API server (HTTPS REST + WebSocket, x-api-key), model SYSTEM-API:")
+    lines.append(f"  {'SYSTEM-API':15} fronting " + ", ".join(API_MODELS))
+    lines.append("")
     lines.append("examples:")
     lines.append("  python -m simulator run ULXD4Q:2202 AD4Q:2203 --control-port 8080")
     lines.append("  python -m simulator run EWDX-EM4:4545 CHG70N:4546 --dns-sd --control-port 8081")
     lines.append("  python -m simulator venue --base-port 22020 --live")
+    lines.append("  python -m simulator system-api --port 10000 --control-port 8082")
     lines.append("  python -m simulator ctl --control http://127.0.0.1:8080 tx ULXD4Q-2202 1 off")
     return "\n".join(lines)
 
@@ -120,7 +127,13 @@ def build_parser() -> argparse.ArgumentParser:
         "a CHG 70N on consecutive ports",
     )
     venue.add_argument("--base-port", type=int, default=22020, help="first port (0 = ephemeral)")
+    venue.add_argument(
+        "--system-api-port",
+        type=int,
+        help="also run the demo's Shure System API server on this port (0 = ephemeral)",
+    )
     _add_serve_options(venue)
+    _add_system_api_parser(sub)
 
     ctl = sub.add_parser("ctl", help="drive a running simulator through its control API")
     ctl.add_argument("--control", required=True, help="control URL, e.g. http://127.0.0.1:8080")
@@ -176,7 +189,37 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("receiver")
     a.add_argument("state", choices=("on", "off"))
     a.add_argument("--seed", type=int)
+    a = acts.add_parser(
+        "system-api",
+        help="drive a System API server: 'list', or POST PATH [JSON] under /system-api/",
+        description="e.g. 'system-api 0/devices/AD4Q/online {\"online\": false}', "
+        "'system-api 0/certificate', 'system-api 0/devices/ANX4/channels/1/mute "
+        '{"muted": true}\'',
+    )
+    a.add_argument("path", help="'list' or a path below /system-api/")
+    a.add_argument("body", nargs="?", default="{}", help="JSON object (default {})")
     return parser
+
+
+def _add_system_api_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "system-api",
+        help="run a Shure System API server (model SYSTEM-API) fronting simulated Shure devices",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=10000, help="HTTPS port (default 10000, 0 = any)")
+    p.add_argument("--api-key", help="shared key clients send as x-api-key (default: random)")
+    p.add_argument("--shape", choices=INVENTORY_SHAPES, default="relay", help="GET /devices shape")
+    p.add_argument("--page-size", type=int, default=0, help="cap relay pages (0 = no cap)")
+    p.add_argument(
+        "--activity-interval", type=float, default=5.0, help="seconds between activity events"
+    )
+    p.add_argument(
+        "--websocket-requires-key", action="store_true", help="require x-api-key on the WebSocket"
+    )
+    p.add_argument("--live", action="store_true", help="animate activity, charge/drain batteries")
+    p.add_argument("--seed", type=int, default=0, help="seed of MACs, serials and live mode")
+    p.add_argument("--control-port", type=int, help="serve the JSON control API on 127.0.0.1:N")
 
 
 # ---------------------------------------------------------------------- serving
@@ -192,9 +235,42 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _make_system_api(args: argparse.Namespace) -> list[SystemApiServer]:
+    from simulator.systemapi.fleet import default_devices
+    from simulator.systemapi.server import SystemApiServer
+    from simulator.venue import demo_system_api
+
+    if args.command == "venue":
+        if args.system_api_port is None:
+            return []
+        return [
+            demo_system_api(
+                host=args.host, port=args.system_api_port, live=args.live, seed=args.seed
+            )
+        ]
+    if args.command != "system-api":
+        return []
+    return [
+        SystemApiServer(
+            default_devices(args.seed),
+            host=args.host,
+            port=args.port,
+            api_key=args.api_key,
+            shape=args.shape,
+            page_size=max(0, args.page_size),
+            activity_interval=max(0.0, args.activity_interval),
+            websocket_requires_key=args.websocket_requires_key,
+            live=args.live,
+            seed=args.seed,
+        )
+    ]
+
+
 def _make_receivers(args: argparse.Namespace) -> list[SimDevice]:
     from simulator.venue import Venue, create_device
 
+    if args.command == "system-api":
+        return []
     opts = _options(args)
     if args.command == "venue":
         return Venue.demo(host=args.host, base_port=args.base_port, **opts).receivers
@@ -224,6 +300,7 @@ async def serve(args: argparse.Namespace) -> int:
     from simulator.slp import SlpAnnouncer
 
     receivers = _make_receivers(args)
+    system_api = _make_system_api(args)
     control: ControlServer | None = None
     slp: SlpAnnouncer | None = None
     dnssd: DnsSdResponder | None = None
@@ -233,21 +310,28 @@ async def serve(args: argparse.Namespace) -> int:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     started: list[SimDevice] = []
+    servers: list[SystemApiServer] = []
     try:
         for rx in receivers:
             await rx.start()
             started.append(rx)
             print(f"{rx.model} {rx.host}:{rx.port}", flush=True)
+        for server in system_api:
+            await server.start()
+            servers.append(server)
+            print(f"SYSTEM-API {server.host}:{server.port}", flush=True)
+            print(f"api-key {server.api_key}", flush=True)
+            print(f"fingerprint {server.fingerprint}", flush=True)
         if args.control_port is not None:
-            control = ControlServer(receivers, args.control_port)
+            control = ControlServer(receivers, args.control_port, system_api=system_api)
             await control.start()
             print(f"control {control.url}", flush=True)
-        if args.slp_target is not None:
+        if getattr(args, "slp_target", None) is not None:
             # SLP is what Shure receivers announce themselves with.
             shure = [rx for rx in receivers if isinstance(rx, SimReceiver)]
             slp = SlpAnnouncer(shure, args.slp_target, args.slp_interval)
             await slp.start()
-        if args.dns_sd:
+        if getattr(args, "dns_sd", False):
             ssc = [rx for rx in receivers if isinstance(rx, SscDevice)]
             dnssd = DnsSdResponder(ssc, unicast_port=args.dns_sd_port)
             await dnssd.start()
@@ -260,6 +344,8 @@ async def serve(args: argparse.Namespace) -> int:
             await slp.stop()
         if control is not None:
             await control.stop()
+        for server in servers:
+            await server.stop()
         for rx in started:
             await rx.stop()
     return 0
@@ -287,6 +373,21 @@ def _request(base: str, method: str, path: str, body: dict[str, Any] | None = No
 def ctl(args: argparse.Namespace) -> int:
     """Run one ``ctl`` action."""
     base = args.control
+    if args.action == "system-api":
+        if args.path == "list":
+            for s in _request(base, "GET", "/system-api")["servers"]:
+                print(
+                    f"{s['index']} {s['name']} {s['host']}:{s['port']} api-key={s['api_key']} "
+                    f"fingerprint={s['fingerprint']} devices={len(s['devices'])}"
+                )
+            return 0
+        try:
+            body = json.loads(args.body)
+        except ValueError as err:
+            raise SystemExit(f"body must be JSON: {err}") from err
+        path = "/system-api/" + "/".join(quote(part, safe="") for part in args.path.split("/"))
+        print(json.dumps(_request(base, "POST", path, body)))
+        return 0
     if args.action == "list":
         for r in _request(base, "GET", "/receivers")["receivers"]:
             print(

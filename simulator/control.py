@@ -11,6 +11,9 @@ Shure receivers and Sennheiser SSC v1 devices share the controls below.
       {"seconds"} · hang {"hung"} · live {"on", "seed"} · raw {"data"} · options {…}
 
 ``{rx}`` is a receiver name (default ``MODEL-port``) or its index in the list.
+
+Simulated System API servers, when given, are driven under ``/system-api``
+(see ``simulator.systemapi.control``).
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from typing import Any
 
 from aiohttp import web
 
+from simulator.systemapi.control import SystemApiControl
+from simulator.systemapi.server import SystemApiServer
 from simulator.venue import SimDevice
 
 __all__ = ["ControlServer"]
@@ -70,9 +75,16 @@ def channel_state(rx: SimDevice) -> list[dict[str, Any]]:
 class ControlServer:
     """aiohttp app exposing the receivers' control methods."""
 
-    def __init__(self, receivers: Sequence[SimDevice], port: int = 0) -> None:
+    def __init__(
+        self,
+        receivers: Sequence[SimDevice],
+        port: int = 0,
+        *,
+        system_api: Sequence[SystemApiServer] = (),
+    ) -> None:
         """Create the server; ``start()`` binds 127.0.0.1:port."""
         self.receivers: list[SimDevice] = list(receivers)
+        self.system_api = SystemApiControl(system_api)
         self.port = port
         self._runner: web.AppRunner | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -89,6 +101,7 @@ class ControlServer:
         app.router.add_get("/receivers/{rx}", self._show)
         app.router.add_post("/receivers/{rx}/channels/{ch}/{action}", self._channel_action)
         app.router.add_post("/receivers/{rx}/{action}", self._receiver_action)
+        self.system_api.add_routes(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, CONTROL_HOST, self.port)
@@ -97,6 +110,7 @@ class ControlServer:
 
     async def stop(self) -> None:
         """Cancel pending reboots and close the listener."""
+        await self.system_api.stop()
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):

@@ -16,6 +16,9 @@ from typing import Any, Self
 from simulator.receiver import SimReceiver, create_receiver
 from simulator.sennheiser.device import SscDevice, create_ssc_device
 from simulator.sennheiser.models import SSC_MODELS
+from simulator.systemapi.fleet import default_devices
+from simulator.systemapi.server import SystemApiServer
+from simulator.systemapi.state import create_api_device
 
 __all__ = [
     "DEMO_PERFORMERS",
@@ -25,6 +28,7 @@ __all__ = [
     "SimDevice",
     "Venue",
     "VenueReceiver",
+    "demo_system_api",
 ]
 
 #: Any simulated device: a Shure receiver or a Sennheiser SSC v1 device.
@@ -79,6 +83,27 @@ def create_device(
         ssc_options = {key: value for key, value in options.items() if key in SSC_OPTIONS}
         return create_ssc_device(model, host, port, mac=mac, seed=seed, **ssc_options)
     return create_receiver(model, host=host, port=port, mac=mac, seed=seed, **options)
+
+
+def demo_system_api(host: str = "127.0.0.1", port: int = 0, **options: Any) -> SystemApiServer:
+    """The demo's Shure System API server (stopped).
+
+    Its AD4Q is the venue's "Stage R" receiver seen through the server: same
+    name, channel names and MAC (the device id embeds the MAC), as when a
+    receiver is reached both over its ASCII port and through the server.
+    """
+    devices = default_devices()
+    stage_r = next(r for r in DEMO_VENUE if r.model == "AD4Q")
+    index = VENUE_MODELS.index("AD4Q")
+    ad4q = create_api_device(
+        "AD4Q",
+        name=stage_r.device_id,
+        mac=f"00:0E:DD:AA:BB:{index + 1:02X}",
+        address=host,
+        channel_names=stage_r.channels,
+    )
+    devices = [ad4q, *(d for d in devices if d.model != "AD4Q")]
+    return SystemApiServer(devices, host=host, port=port, **options)
 
 
 class Venue:

@@ -19,6 +19,12 @@ from .models import Family
 from .receiver import Access, Hub, ProbeResult, Receiver
 from .sennheiser import ssc1
 from .shure import DEFAULT_PORT as SHURE_PORT, ShureReceiver
+from .shure_systemapi import (
+    DEFAULT_PORT as SYSTEM_API_PORT,
+    MANUFACTURER_KEY as SYSTEM_API,
+    SystemApiServer,
+    probe as system_api_probe,
+)
 
 
 class Factory(Protocol):
@@ -226,6 +232,22 @@ def _ssc1(
     return ssc1.SscReceiver(host, port, meter_rate_ms=meter_rate_ms)
 
 
+def _system_api_device(
+    host: str,
+    port: int,
+    *,
+    meter_rate_ms: int = 0,
+    mac: str | None = None,
+    family: Family | None = None,
+    access: Access | None = None,
+) -> Receiver:
+    raise TypeError("Shure System API devices are reached through their server (create_hub)")
+
+
+def _system_api_server(host: str, port: int, *, access: Access | None = None) -> Hub:
+    return SystemApiServer(host, port, access=access)
+
+
 #: Key of the Shure command-string protocol (the default for older entries).
 SHURE = "shure"
 
@@ -239,5 +261,18 @@ register(
         _ssc1,
         ssc1.probe,
         service_types=("_ssc._udp.local.", "_ssc._tcp.local."),
+    )
+)
+register(
+    Manufacturer(
+        SYSTEM_API,
+        "Shure (System API)",
+        SYSTEM_API_PORT,
+        _system_api_device,
+        system_api_probe,
+        credential=Credential.API_KEY,
+        tls=True,
+        hub_factory=_system_api_server,
+        auto_detect=False,
     )
 )
