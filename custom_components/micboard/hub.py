@@ -62,6 +62,9 @@ class MicboardHub:
         self.server_device_id = ""
         self._entities: dict[str, list[Entity]] = {}
         self._engines: dict[str, CALLBACK_TYPE] = {}
+        #: Channel count and capabilities each device's entities were made for.
+        self._shapes: dict[str, tuple[int, frozenset[Any]]] = {}
+        self._watches: dict[str, CALLBACK_TYPE] = {}
         self._duplicates: set[str] = set()
         self._unsubscribe: list[Callable[[], None]] = []
         self._listeners: list[Callable[[], None]] = []
@@ -136,9 +139,10 @@ class MicboardHub:
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe = []
-        for stop in self._engines.values():
+        for stop in (*self._engines.values(), *self._watches.values()):
             stop()
         self._engines.clear()
+        self._watches.clear()
         for coordinator in self.coordinators.values():
             await coordinator.async_shutdown()
         try:
@@ -221,18 +225,42 @@ class MicboardHub:
             for key in [key for key in self.coordinators if key not in listed]:
                 await self._async_retire(key)
                 changed = True
+            for key in [key for key in self.coordinators if self._reshaped(key)]:
+                # New channels or capabilities (read once the device came online):
+                # its entities are made again.
+                await self._async_retire(key)
+                changed = True
             for key, receiver in listed.items():
                 if key not in self.coordinators and await self._async_add(key, receiver):
                     changed = True
             if changed:
                 async_dispatcher_send(self.hass, SIGNAL_RECEIVERS_CHANGED)
 
+    def _shape(self, receiver: Receiver) -> tuple[int, frozenset[Any]]:
+        return receiver.info.channel_count, frozenset(receiver.capabilities)
+
+    def _reshaped(self, key: str) -> bool:
+        coordinator = self.coordinators.get(key)
+        return coordinator is not None and self._shapes.get(key) != self._shape(
+            coordinator.receiver
+        )
+
+    @callback
+    def _watch(self, key: str) -> Callable[[], None]:
+        @callback
+        def check() -> None:
+            if self._reshaped(key):
+                self._inventory_changed()
+
+        return check
+
     async def _async_retire(self, key: str) -> None:
         coordinator = self.coordinators.pop(key)
-        LOGGER.info("%s no longer lists %s", self.server_name(), coordinator.receiver_name())
+        LOGGER.debug("%s: %s is gone or changed", self.server_name(), coordinator.receiver_name())
+        for stop in (self._engines.pop(key, None), self._watches.pop(key, None)):
+            if stop is not None:
+                stop()
         coordinator.async_set_link(False)
-        if (stop := self._engines.pop(key, None)) is not None:
-            stop()
         await coordinator.async_shutdown()
         self.gone[key] = coordinator
 
@@ -270,7 +298,9 @@ class MicboardHub:
             AlertSettings.from_options(dict(self.entry.options)),
         )
         self.coordinators[key] = coordinator
+        self._shapes[key] = self._shape(receiver)
         self._engines[key] = engine.async_start()
+        self._watches[key] = coordinator.async_add_listener(self._watch(key))
         coordinator.active_alerts = engine.active
         async_dispatcher_send(self.hass, self.added_signal, coordinator)
         return True
@@ -294,13 +324,16 @@ class MicboardHub:
             match := next((d for d in direct if _normal(d.receiver.info.mac) == mac), None)
         ):
             return match
+        # The address, where it names one device on each side (a server may
+        # report its own address for devices it has none for).
         host = coordinator.receiver.host
-        if not host or host == self.hub.host:
-            return None  # the server's own address says nothing about the device
+        if not host:
+            return None
+        members = [r for r in self.hub.receivers.values() if r.host == host]
         at_host = [
             d for d in direct if host in (d.receiver.host, d.config_entry.data.get(CONF_HOST))
         ]
-        return at_host[0] if len(at_host) == 1 else None
+        return at_host[0] if len(at_host) == 1 and len(members) == 1 else None
 
     @callback
     def _relink(self) -> None:

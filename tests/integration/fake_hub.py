@@ -180,6 +180,13 @@ class FakeMember:
             setattr(self._state, name, value)
         self._emit(Update(None, frozenset(values)))
 
+    def set_shape(self, channels: int, capabilities: frozenset[Capability] | None = None) -> None:
+        """Channels and capabilities read anew (as when a device first comes online)."""
+        self._info.channel_count = channels
+        self._state.channels = {n: self._state.channel(n) for n in range(1, channels + 1)}
+        if capabilities is not None:
+            self._capabilities = capabilities
+
     def set_online(self, online: bool) -> None:
         """The server reports the device online or offline."""
         self.online = online

@@ -34,11 +34,11 @@ from custom_components.micboard.const import (
     EVENT_ALERT,
 )
 from custom_components.micboard.coordinator import all_coordinators
-from custom_components.micboard.devices import DeviceConnectionError
+from custom_components.micboard.devices import Capability as C, DeviceConnectionError
 from custom_components.micboard.diagnostics import async_get_config_entry_diagnostics
 from custom_components.micboard.hub import MicboardHub
 
-from .fake_hub import BATTERY_CAPABILITIES, KEY, FakeHub, registered
+from .fake_hub import BATTERY_CAPABILITIES, KEY, RECEIVER_CAPABILITIES, FakeHub, registered
 from .helpers import entry_for, state_of, wait_for
 
 SECRET = "s3cr3t-api-key-0123456789"
@@ -290,6 +290,24 @@ async def test_offline_device_unavailable_then_back(hass: HomeAssistant, server:
     await wait_for(
         hass, lambda: state_of(hass, eid(hass, "sensor", "SER-OFF-1-gain")) == STATE_UNKNOWN
     )
+
+
+async def test_device_read_later_gets_its_channels(hass: HomeAssistant, server: FakeHub) -> None:
+    # Offline when the server was first read: no channels, nothing but identify known.
+    late = server.add("SER-LATE", "AD4D", 0, frozenset({C.IDENTIFY}), online=False, notify=False)
+    await setup_server(hass)
+    assert has_entity(hass, "button", "SER-LATE-identify")
+    assert not has_entity(hass, "sensor", "SER-LATE-1-gain")
+
+    late.set_shape(2, RECEIVER_CAPABILITIES)
+    late.set_online(True)
+    await wait_for(hass, lambda: has_entity(hass, "sensor", "SER-LATE-2-gain"))
+    gain = eid(hass, "sensor", "SER-LATE-2-gain")
+    await wait_for(hass, lambda: state_of(hass, gain) == STATE_UNKNOWN)
+    late.set_channel(2, gain_db=11)
+    await wait_for(hass, lambda: state_of(hass, gain) == "11")
+    assert state_of(hass, eid(hass, "button", "SER-LATE-identify")) != STATE_UNAVAILABLE
+    assert late.listeners == 1  # the first client was let go
 
 
 async def test_server_link_loss_and_recovery(hass: HomeAssistant, server: FakeHub) -> None:
@@ -557,3 +575,18 @@ async def test_two_direct_entries_at_the_address_link_nothing(
     for direct in (first, second):
         assert (DOMAIN, direct.runtime_data.device_key) not in identifiers
     assert has_entity(hass, "text", "SER-ULXD-1-performer")
+
+
+async def test_devices_sharing_an_address_link_nothing(
+    hass: HomeAssistant,
+    server: FakeHub,
+    simulated: Callable[..., Awaitable[Any]],
+    setup_receiver: Callable[..., Awaitable[MockConfigEntry]],
+) -> None:
+    # A charger and the pack docked in it share the charger's address.
+    direct = await setup_receiver(await simulated("ULXD4D"))
+    server.add("SER-CHARGER", "SBRC", 0, frozenset({C.IDENTIFY}), host="127.0.0.1", notify=False)
+    server.add("SER-PACK", "ULXD6", 1, BATTERY_CAPABILITIES, host="127.0.0.1", notify=False)
+    await setup_server(hass)
+    for key in ("SER-CHARGER", "SER-PACK"):
+        assert (DOMAIN, direct.runtime_data.device_key) not in device(hass, key).identifiers
