@@ -174,6 +174,29 @@ def _require_online(coordinator: MicboardCoordinator) -> None:
         )
 
 
+def _performer_channel(
+    hass: HomeAssistant, coordinator: MicboardCoordinator, channel: int
+) -> tuple[MicboardCoordinator, int]:
+    """Where a channel's performer is kept.
+
+    A device behind a server that is also added directly keeps it with the
+    directly added receiver's channel.
+    """
+    if coordinator.linked_key is None:
+        return coordinator, channel
+    direct = next(
+        (
+            other
+            for other in all_coordinators(hass)
+            if other.member_key is None
+            and other.device_key == coordinator.linked_key
+            and channel in other.channel_device_ids
+        ),
+        None,
+    )
+    return (direct, channel) if direct is not None else (coordinator, channel)
+
+
 async def _channels(
     hass: HomeAssistant, call: ServiceCall
 ) -> list[tuple[MicboardCoordinator, int]]:
@@ -182,7 +205,7 @@ async def _channels(
         raise _invalid("no_target")
     await async_check_permissions(hass, call)
     targets = [
-        (coordinator, channel)
+        _performer_channel(hass, coordinator, channel)
         for coordinator, channel in resolve_targets(hass, call.data[ATTR_DEVICE_ID])
         if channel is not None
     ]

@@ -23,7 +23,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_mock_service,
+)
 
 from custom_components.micboard.assignments import async_get_manager
 from custom_components.micboard.const import (
@@ -34,6 +38,11 @@ from custom_components.micboard.const import (
     EVENT_ALERT,
 )
 from custom_components.micboard.coordinator import all_coordinators
+from custom_components.micboard.device_trigger import (
+    CHANNEL_TRIGGERS,
+    RECEIVER_TRIGGERS,
+    async_get_triggers,
+)
 from custom_components.micboard.devices import Capability as C, DeviceConnectionError
 from custom_components.micboard.diagnostics import async_get_config_entry_diagnostics
 from custom_components.micboard.hub import MicboardHub
@@ -533,6 +542,19 @@ async def test_device_added_directly_first_is_linked_by_address(
         f"{entry.entry_id}/SER-OTHER",
     }
 
+    # A performer assigned on the linked channel is the directly added channel's.
+    await hass.services.async_call(
+        DOMAIN,
+        "assign_performer",
+        {"device_id": device(hass, "SER-ULXD-2").id, "performer": "Alto"},
+        blocking=True,
+    )
+    await hass.async_block_till_done()
+    assignment = async_get_manager(hass).get(direct_key, 2)
+    assert assignment is not None
+    assert assignment.performer == "Alto"
+    assert async_get_manager(hass).get("SER-ULXD", 2) is None
+
 
 async def test_server_first_then_direct_entry_links_by_mac(
     hass: HomeAssistant,
@@ -590,3 +612,38 @@ async def test_devices_sharing_an_address_link_nothing(
     await setup_server(hass)
     for key in ("SER-CHARGER", "SER-PACK"):
         assert (DOMAIN, direct.runtime_data.device_key) not in device(hass, key).identifiers
+
+
+async def test_device_triggers_of_devices_behind_the_server(
+    hass: HomeAssistant, server: FakeHub
+) -> None:
+    member = server.add("SER-AD4D", notify=False)
+    await setup_server(hass)
+    receiver = await async_get_triggers(hass, device(hass, "SER-AD4D").id)
+    assert {t["type"] for t in receiver} == set(RECEIVER_TRIGGERS)
+    channel = await async_get_triggers(hass, device(hass, "SER-AD4D-1").id)
+    assert {t["type"] for t in channel} == set(CHANNEL_TRIGGERS)
+    assert await async_get_triggers(hass, device(hass, SERVER_KEY).id) == []
+
+    calls = async_mock_service(hass, "test", "automation")
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": [
+                {
+                    "triggers": [
+                        {
+                            "trigger": "device",
+                            "domain": DOMAIN,
+                            "device_id": device(hass, "SER-AD4D").id,
+                            "type": "receiver_offline",
+                        }
+                    ],
+                    "actions": [{"action": "test.automation"}],
+                }
+            ]
+        },
+    )
+    member.set_online(False)
+    await wait_for(hass, lambda: len(calls) == 1)
