@@ -183,7 +183,7 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
         #: Key of the device behind a server (``None``: a receiver entry of its own).
         self.member_key = member_key
         self.server_device_id = server_device_id
-        #: Device key of a receiver entry for the same device (its device is shared).
+        #: Device key of a receiver entry for the same device (the two devices are linked).
         self.linked_key: str | None = None
         self._unsubscribe: list[Callable[[], None]] = []
         self._meter_flush: CALLBACK_TYPE | None = None
