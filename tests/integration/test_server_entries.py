@@ -43,7 +43,11 @@ from custom_components.micboard.device_trigger import (
     RECEIVER_TRIGGERS,
     async_get_triggers,
 )
-from custom_components.micboard.devices import Capability as C, DeviceConnectionError
+from custom_components.micboard.devices import (
+    AuthenticationError,
+    Capability as C,
+    DeviceConnectionError,
+)
 from custom_components.micboard.diagnostics import async_get_config_entry_diagnostics
 from custom_components.micboard.hub import MicboardHub
 
@@ -647,3 +651,13 @@ async def test_device_triggers_of_devices_behind_the_server(
     )
     member.set_online(False)
     await wait_for(hass, lambda: len(calls) == 1)
+
+
+async def test_refused_key_stops_setup(hass: HomeAssistant, server: FakeHub) -> None:
+    server.fail = AuthenticationError()
+    entry = server_entry()
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_ERROR  # no retrying with a refused key
+    assert server.disconnected
