@@ -40,6 +40,8 @@ from .coordinator import (
 from .devices import Family, Receiver, registry
 from .discovery import async_start_listener
 from .frontend import async_register_card
+from .helpers import entry_access
+from .hub import MicboardHub
 from .services import async_setup_services
 from .venue import (
     VenueSummary,
@@ -112,11 +114,55 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> b
     return True
 
 
+def is_server_entry(entry: ConfigEntry[Any]) -> bool:
+    """Whether ``entry`` is a server fronting many devices."""
+    try:
+        return registry.get(entry.data.get(CONF_MANUFACTURER, DEFAULT_MANUFACTURER)).is_hub
+    except KeyError:
+        return False
+
+
+def create_server(hass: HomeAssistant, entry: ConfigEntry[Any]) -> MicboardHub:
+    """The runtime of a server entry, its client built through the registry."""
+    hub = registry.create_hub(
+        entry.data[CONF_MANUFACTURER],
+        entry.data[CONF_HOST],
+        entry.data.get(CONF_PORT),
+        access=entry_access(hass, entry),
+    )
+    return MicboardHub(hass, entry, hub)
+
+
 async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
-    """Connect to the receiver and create its entities (or set up the venue)."""
+    """Connect to the receiver and create its entities (or set up the venue or a server)."""
     if is_venue_entry(entry):
         return await _async_setup_venue(hass, entry)
+    if is_server_entry(entry):
+        return await _async_setup_server(hass, entry)
     return await _async_setup_receiver(hass, cast("MicboardConfigEntry", entry))
+
+
+async def _async_setup_server(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+    if not entry.data.get(CONF_DEVICE_KEY):
+        hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_DEVICE_KEY: entry.unique_id or entry.entry_id}
+        )
+    server = create_server(hass, entry)
+    try:
+        await server.async_setup()
+    except Exception:
+        await server.async_shutdown()
+        raise
+    entry.runtime_data = server
+
+    async def stop(_event: Event) -> None:
+        await server.async_shutdown()
+
+    entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    async_dispatcher_send(hass, SIGNAL_RECEIVERS_CHANGED)
+    async_ensure_venue(hass)
+    return True
 
 
 async def _async_setup_venue(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
@@ -162,7 +208,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bo
         return await hass.config_entries.async_unload_platforms(entry, VENUE_PLATFORMS)
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
-        await cast("MicboardConfigEntry", entry).runtime_data.async_shutdown()
+        await cast(
+            "ConfigEntry[MicboardCoordinator | MicboardHub]", entry
+        ).runtime_data.async_shutdown()
         async_dispatcher_send(hass, SIGNAL_RECEIVERS_CHANGED)
     return unloaded
 
@@ -184,8 +232,12 @@ async def async_remove_config_entry_device(
         return False
     coordinator = getattr(entry, "runtime_data", None)
     if entry.state is not ConfigEntryState.LOADED or not isinstance(
-        coordinator, MicboardCoordinator
+        coordinator, MicboardCoordinator | MicboardHub
     ):
         # Not set up: no receiver backs any of its devices right now.
         return True
-    return device.id not in coordinator.live_device_ids()
+    if device.id in coordinator.live_device_ids():
+        return False
+    if isinstance(coordinator, MicboardHub):
+        coordinator.async_forget(device.id)
+    return True

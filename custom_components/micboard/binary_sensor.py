@@ -4,20 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import MicboardConfigEntry
+from .const import DOMAIN
+from .coordinator import MicboardCoordinator
 from .devices import Capability, ChannelState
-from .entity import MicboardChannelEntity, MicboardEntity
+from .entity import MicboardChannelEntity, MicboardEntity, async_add_receiver_entities
 from .helpers import battery_low
+from .hub import MicboardHub
 
 PARALLEL_UPDATES = 0
 
@@ -94,11 +99,16 @@ CONNECTIVITY = BinarySensorEntityDescription(
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: MicboardConfigEntry,
+    entry: ConfigEntry[Any],
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Create the receiver's and every channel's binary sensors."""
-    coordinator = entry.runtime_data
+    """Create the receiver's and every channel's binary sensors (and a server's link)."""
+    if isinstance(server := entry.runtime_data, MicboardHub):
+        async_add_entities([MicboardServerConnectivity(server)])
+    async_add_receiver_entities(hass, entry, async_add_entities, _binary_sensors)
+
+
+def _binary_sensors(coordinator: MicboardCoordinator) -> list[BinarySensorEntity]:
     info = coordinator.receiver.info
     capabilities = coordinator.receiver.capabilities
     entities: list[BinarySensorEntity] = [MicboardConnectivity(coordinator, CONNECTIVITY)]
@@ -109,7 +119,7 @@ async def async_setup_entry(
         if (description.requires is None or description.requires in capabilities)
         and (description.unless is None or description.unless not in capabilities)
     )
-    async_add_entities(entities)
+    return entities
 
 
 class MicboardChannelBinarySensor(MicboardChannelEntity, BinarySensorEntity):
@@ -138,3 +148,26 @@ class MicboardConnectivity(MicboardEntity, BinarySensorEntity):
     def is_on(self) -> bool:
         """Whether the receiver is connected."""
         return self.coordinator.last_update_success and self.coordinator.receiver.connected
+
+
+class MicboardServerConnectivity(BinarySensorEntity):
+    """Whether the server that fronts the devices answers."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+    entity_description = CONNECTIVITY
+
+    def __init__(self, server: MicboardHub) -> None:
+        """Attach the sensor to the server's device."""
+        self.server = server
+        self._attr_unique_id = f"{server.device_key}-{CONNECTIVITY.key}"
+        self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, server.device_key)})
+
+    @property
+    def is_on(self) -> bool:
+        """Whether the server is connected."""
+        return self.server.connected
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the server's link."""
+        self.async_on_remove(self.server.async_add_listener(self.async_write_ha_state))

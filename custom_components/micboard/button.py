@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from homeassistant.components.button import (
     ButtonDeviceClass,
     ButtonEntity,
     ButtonEntityDescription,
 )
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
-from .coordinator import MicboardConfigEntry, MicboardCoordinator
+from .coordinator import MicboardCoordinator
 from .devices import Capability, DeviceError
-from .entity import MicboardChannelEntity, MicboardEntity
+from .entity import MicboardChannelEntity, MicboardEntity, async_add_receiver_entities
 
 PARALLEL_UPDATES = 1
 
@@ -28,11 +31,14 @@ IDENTIFY = ButtonEntityDescription(
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: MicboardConfigEntry,
+    entry: ConfigEntry[Any],
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Identify buttons where the receiver can flash its panel."""
-    coordinator = entry.runtime_data
+    async_add_receiver_entities(hass, entry, async_add_entities, _buttons)
+
+
+def _buttons(coordinator: MicboardCoordinator) -> list[ButtonEntity]:
     capabilities = coordinator.receiver.capabilities
     entities: list[ButtonEntity] = []
     if Capability.IDENTIFY in capabilities:
@@ -42,7 +48,7 @@ async def async_setup_entry(
             MicboardIdentifyChannel(coordinator, IDENTIFY, channel)
             for channel in range(1, coordinator.receiver.info.channel_count + 1)
         )
-    async_add_entities(entities)
+    return entities
 
 
 async def _identify(coordinator: MicboardCoordinator, channel: int | None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -49,6 +49,9 @@ from .devices import (
 from .devices.capabilities import Capability
 
 type MicboardConfigEntry = ConfigEntry[MicboardCoordinator]
+
+if TYPE_CHECKING:
+    from .hub import MicboardHub
 
 #: Most specific first: the first matching kind names the error.
 _SETUP_ERRORS: dict[type[DeviceError], str] = {
@@ -96,6 +99,27 @@ def receiver_entries(hass: HomeAssistant) -> list[MicboardConfigEntry]:
     ]
 
 
+def all_coordinators(hass: HomeAssistant, *, linked: bool = True) -> list[MicboardCoordinator]:
+    """Every receiver that is set up: direct entries first, then the devices behind servers.
+
+    With ``linked`` false, devices behind a server that are also added
+    directly (and so already counted and shown) are left out.
+    """
+    found: list[MicboardCoordinator] = [entry.runtime_data for entry in receiver_entries(hass)]
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if entry.state not in (ConfigEntryState.LOADED, ConfigEntryState.SETUP_IN_PROGRESS):
+            continue
+        members = getattr(getattr(entry, "runtime_data", None), "coordinators", None)
+        if isinstance(members, dict):
+            found.extend(
+                coordinator
+                for coordinator in members.values()
+                if isinstance(coordinator, MicboardCoordinator)
+                and (linked or coordinator.linked_key is None)
+            )
+    return found
+
+
 def wrong_device_issue(entry_id: str) -> str:
     """Id of the repair issue for a wrong device at a receiver entry's address."""
     return f"{ISSUE_WRONG_DEVICE}_{entry_id}"
@@ -132,16 +156,35 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
 
     config_entry: MicboardConfigEntry
 
-    def __init__(self, hass: HomeAssistant, entry: MicboardConfigEntry, receiver: Receiver) -> None:
-        """Wrap ``receiver``; :meth:`async_config_entry_first_refresh` connects it."""
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: MicboardConfigEntry | ConfigEntry[MicboardHub],
+        receiver: Receiver,
+        *,
+        member_key: str | None = None,
+        server_device_id: str | None = None,
+    ) -> None:
+        """Wrap ``receiver``; :meth:`async_config_entry_first_refresh` connects it.
+
+        A device behind a server (``member_key`` set) belongs to the server's
+        entry; :meth:`async_start` connects it, and its device is linked to the
+        server's device (``server_device_id``).
+        """
         super().__init__(
             hass,
             LOGGER,
-            config_entry=entry,
-            name=f"{DOMAIN} {receiver.host}:{receiver.port}",
+            config_entry=cast("MicboardConfigEntry", entry),
+            name=f"{DOMAIN} {receiver.host}:{receiver.port}"
+            + (f" {member_key}" if member_key else ""),
             update_interval=None,
         )
         self.receiver = receiver
+        #: Key of the device behind a server (``None``: a receiver entry of its own).
+        self.member_key = member_key
+        self.server_device_id = server_device_id
+        #: Device key of a receiver entry for the same device (the two devices are linked).
+        self.linked_key: str | None = None
         self._unsubscribe: list[Callable[[], None]] = []
         self._meter_flush: CALLBACK_TYPE | None = None
         self._metered_channels: set[int] = set()
@@ -193,6 +236,25 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
 
     async def _async_update_data(self) -> ReceiverState:
         return self.receiver.state
+
+    async def async_start(self) -> None:
+        """Connect a device behind a server (its entry is set up already, or being set up).
+
+        Raises :class:`UpdateFailed` when the device cannot be read.  A device
+        the server reports offline starts unavailable.
+        """
+        await self._async_setup()
+        self.data = self.receiver.state
+        self.last_update_success = True
+        if not self.receiver.connected:
+            self._handle_connection(False)
+
+    @callback
+    def async_set_link(self, connected: bool) -> None:
+        """The link to the device went down or came back (told by its server)."""
+        if connected == self.last_update_success:
+            return
+        self._handle_connection(connected)
 
     async def async_shutdown(self) -> None:
         """Disconnect from the receiver and drop every callback and timer."""
@@ -363,6 +425,8 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
             LOGGER.exception("Error handling a problem report of %s", self.name)
 
     def _apply_problem(self, err: DeviceError | None) -> None:
+        if self.member_key is not None:
+            return  # the server reports its own problems; its devices are not swapped
         entry = self.config_entry
         issue_id = wrong_device_issue(entry.entry_id)
         if err is None:
@@ -465,10 +529,19 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
         existing = registry.async_get_device_by_identifier(
             (DOMAIN, self.device_key), self.config_entry.entry_id
         )
+        # A device also added directly shares that entry's identifiers (and
+        # MAC): Home Assistant shows the two as linked devices.
+        linked = self.linked_key
+        twin = self._twin_device(linked)
+        identifiers = {(DOMAIN, self.device_key)}
+        connections = {(dr.CONNECTION_NETWORK_MAC, info.mac)} if info.mac else set()
+        if twin is not None and linked is not None:
+            identifiers.add((DOMAIN, linked))
+            connections |= twin.connections
         device = registry.async_get_or_create(
             config_entry_id=self.config_entry.entry_id,
-            identifiers={(DOMAIN, self.device_key)},
-            connections={(dr.CONNECTION_NETWORK_MAC, info.mac)} if info.mac else set(),
+            identifiers=identifiers,
+            connections=connections,
             manufacturer=info.manufacturer,
             model=info.model,
             serial_number=info.serial,
@@ -476,14 +549,18 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
             sw_version=state.firmware or info.firmware,
             hw_version=info.rf_band,
             configuration_url=configuration_url(info),
+            via_device_id=self.server_device_id,
         )
         self.receiver_device_id = device.id
         for channel in range(1, info.channel_count + 1):
             identifier = (DOMAIN, self.channel_key(channel))
+            channel_identifiers = {identifier}
+            if linked is not None and self._twin_device(f"{linked}-{channel}") is not None:
+                channel_identifiers.add((DOMAIN, f"{linked}-{channel}"))
             known = registry.async_get_device_by_identifier(identifier, self.config_entry.entry_id)
             child = registry.async_get_or_create(
                 config_entry_id=self.config_entry.entry_id,
-                identifiers={identifier},
+                identifiers=channel_identifiers,
                 manufacturer=info.manufacturer,
                 model=f"{info.model} {self.channel_word}",
                 name=self.unique_channel_name(channel, known.id if known else None),
@@ -491,13 +568,37 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
             )
             self.channel_device_ids[channel] = child.id
 
+    def _twin_device(self, key: str | None) -> dr.DeviceEntry | None:
+        """The device with identifier ``key`` of another Micboard entry (a linked device)."""
+        if key is None:
+            return None
+        return next(
+            (
+                device
+                for device in dr.async_get(self.hass).async_get_devices(identifiers={(DOMAIN, key)})
+                if device.config_entry_id != self.config_entry.entry_id
+            ),
+            None,
+        )
+
     def channel_key(self, channel: int) -> str:
         """Identifier of a channel's device."""
         return f"{self.device_key}-{channel}"
 
     @property
+    def uid(self) -> str:
+        """Identifies this receiver among all that are set up (the card's key)."""
+        entry_id = self.config_entry.entry_id
+        return entry_id if self.member_key is None else f"{entry_id}/{self.member_key}"
+
+    @property
     def device_key(self) -> str:
-        """Identifier of the receiver's device: fixed when the entry was created."""
+        """Identifier of the receiver's device: fixed when the entry was created.
+
+        A device behind a server is known by its key there (serial, else id).
+        """
+        if self.member_key is not None:
+            return self.member_key
         entry = self.config_entry
         key = entry.data.get(CONF_DEVICE_KEY)
         return str(key) if key else entry.unique_id or entry.entry_id

@@ -15,7 +15,7 @@ from homeassistant.helpers.typing import ConfigType
 import probatio
 
 from .const import ALERT_TYPES, DOMAIN, EVENT_ALERT, VENUE_DEVICE_KEY
-from .coordinator import receiver_entries
+from .coordinator import all_coordinators
 
 RECEIVER_TRIGGERS = ("receiver_offline", "receiver_offline_cleared")
 #: Charger bays: an event when the pack in the bay is full (nothing clears it).
@@ -32,12 +32,25 @@ TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend(
 )
 
 
-def _is_charger_bay(hass: HomeAssistant, device: dr.DeviceEntry) -> bool:
-    """Whether a channel device is a bay of a charger that is set up."""
-    return any(
-        entry.entry_id == device.config_entry_id and not entry.runtime_data.carries_performers
-        for entry in receiver_entries(hass)
-    )
+def _triggers_of(hass: HomeAssistant, device: dr.DeviceEntry) -> tuple[str, ...]:
+    """Which triggers a device offers, by what backs it now.
+
+    A receiver (also one behind a server) offers the offline triggers, a
+    channel the alert triggers, a charger bay ``charged``; a server's own
+    device and the venue raise no alerts.  A device nothing backs right now
+    is a channel when it hangs off another device.
+    """
+    if (DOMAIN, VENUE_DEVICE_KEY) in device.identifiers:
+        return ()
+    coordinators = all_coordinators(hass)
+    for coordinator in coordinators:
+        if device.id == coordinator.receiver_device_id:
+            return RECEIVER_TRIGGERS
+        if device.id in coordinator.channel_device_ids.values():
+            return CHANNEL_TRIGGERS if coordinator.carries_performers else BAY_TRIGGERS
+    if any(device.id == c.server_device_id for c in coordinators):
+        return ()
+    return CHANNEL_TRIGGERS if device.via_device_id is not None else RECEIVER_TRIGGERS
 
 
 async def async_get_triggers(hass: HomeAssistant, device_id: str) -> list[dict[str, str]]:
@@ -45,19 +58,11 @@ async def async_get_triggers(hass: HomeAssistant, device_id: str) -> list[dict[s
     device = dr.async_get(hass).async_get(device_id)
     if device is None:
         raise DeviceNotFound(f"Device {device_id} is not valid")
-    if (DOMAIN, VENUE_DEVICE_KEY) in device.identifiers:
-        return []  # the venue raises no alerts
-    is_channel = isinstance(device, dr.DeviceEntry) and device.via_device_id is not None
-    types: tuple[str, ...]
-    if not is_channel:
-        types = RECEIVER_TRIGGERS
-    elif isinstance(device, dr.DeviceEntry) and _is_charger_bay(hass, device):
-        types = BAY_TRIGGERS
-    else:
-        types = CHANNEL_TRIGGERS
+    if not isinstance(device, dr.DeviceEntry):
+        return []
     return [
         {CONF_PLATFORM: "device", CONF_DOMAIN: DOMAIN, CONF_DEVICE_ID: device_id, CONF_TYPE: kind}
-        for kind in types
+        for kind in _triggers_of(hass, device)
     ]
 
 
@@ -72,7 +77,11 @@ async def async_attach_trigger(
     if config[CONF_TYPE] in RECEIVER_TRIGGERS:
         # Receiver alerts carry the receiver's device id; a channel listens to its parent.
         device = dr.async_get(hass).async_get(device_id)
-        if isinstance(device, dr.DeviceEntry) and device.via_device_id is not None:
+        if (
+            isinstance(device, dr.DeviceEntry)
+            and device.via_device_id is not None
+            and _triggers_of(hass, device) != RECEIVER_TRIGGERS
+        ):
             device_id = device.via_device_id
     event_config = event_trigger.TRIGGER_SCHEMA(
         {

@@ -2,16 +2,52 @@
 
 from __future__ import annotations
 
-from homeassistant.core import callback
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
-from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .assignments import Assignment, AssignmentManager, async_get_manager
 from .const import DOMAIN, SIGNAL_ASSIGNMENTS_CHANGED
 from .coordinator import MicboardCoordinator
 from .devices import ChannelState
+from .hub import MicboardHub
+
+
+@callback
+def async_add_receiver_entities(
+    hass: HomeAssistant,
+    entry: ConfigEntry[Any],
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    build: Callable[[MicboardCoordinator], Iterable[Entity]],
+) -> None:
+    """Add ``build(coordinator)`` for the entry's receiver, or for every device behind its server.
+
+    For a server, devices it lists later get their entities when they appear.
+    """
+    runtime = entry.runtime_data
+    if isinstance(runtime, MicboardCoordinator):
+        async_add_entities(build(runtime))
+        return
+    if not isinstance(runtime, MicboardHub):
+        return
+    server = runtime
+
+    @callback
+    def add(coordinator: MicboardCoordinator) -> None:
+        entities = list(build(coordinator))
+        server.async_track(coordinator, entities)
+        async_add_entities(entities)
+
+    for coordinator in list(server.coordinators.values()):
+        add(coordinator)
+    entry.async_on_unload(async_dispatcher_connect(hass, server.added_signal, add))
 
 
 class MicboardEntity(CoordinatorEntity[MicboardCoordinator]):

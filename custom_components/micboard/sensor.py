@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from homeassistant.components.sensor import (
     DOMAIN as SENSOR_DOMAIN,
@@ -28,9 +28,9 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .const import CONF_AUDIO_LEVELS, DOMAIN
-from .coordinator import MicboardConfigEntry, MicboardCoordinator
+from .coordinator import MicboardCoordinator
 from .devices import Capability, ChannelState, ReceiverState
-from .entity import MicboardChannelEntity, MicboardEntity
+from .entity import MicboardChannelEntity, MicboardEntity, async_add_receiver_entities
 from .helpers import battery_level
 from .runout import runs_out_at
 from .venue import VENUE_DEVICE, VenueSummary
@@ -57,6 +57,16 @@ class MicboardSensorDescription(SensorEntityDescription):
     metered: bool = False
     #: Enabled by default on chargers (a pack's health matters there).
     charger_default: bool = False
+
+
+#: States of the coarse audio class, as the devices report it.
+AUDIO_ACTIVITY = ("low", "good", "clipping")
+
+
+def audio_activity(value: str | None) -> str | None:
+    """The audio class as one of :data:`AUDIO_ACTIVITY` (unknown otherwise)."""
+    value = (value or "").strip().lower()
+    return value if value in AUDIO_ACTIVITY else None
 
 
 SENSORS: tuple[MicboardSensorDescription, ...] = (
@@ -162,6 +172,14 @@ SENSORS: tuple[MicboardSensorDescription, ...] = (
         requires=C.AUDIO_LEVEL,
         audio=True,
         metered=True,
+    ),
+    MicboardSensorDescription(
+        key="audio_activity",
+        translation_key="audio_activity",
+        device_class=SensorDeviceClass.ENUM,
+        options=list(AUDIO_ACTIVITY),
+        value_fn=lambda channel: audio_activity(channel.audio_activity),
+        requires=C.AUDIO_ACTIVITY,
     ),
     MicboardSensorDescription(
         key="frequency",
@@ -277,24 +295,27 @@ async def async_setup_entry(
             MicboardSummarySensor(summary, description) for description in SUMMARY_SENSORS
         )
         return
-    coordinator = cast("MicboardConfigEntry", entry).runtime_data
-    info = coordinator.receiver.info
-    capabilities = coordinator.receiver.capabilities
-    audio = entry.options.get(CONF_AUDIO_LEVELS, True)
-    entities: list[SensorEntity] = [
-        MicboardReceiverSensor(coordinator, description)
-        for description in RECEIVER_SENSORS
-        if description.requires is None or description.requires in capabilities
-    ]
-    entities.extend(
-        MicboardChannelSensor(coordinator, description, channel)
-        for channel in range(1, info.channel_count + 1)
-        for description in SENSORS
-        if (description.requires is None or description.requires in capabilities)
-        and (description.unless is None or description.unless not in capabilities)
-        and (audio or not description.audio)
-    )
-    async_add_entities(entities)
+    audio = bool(entry.options.get(CONF_AUDIO_LEVELS, True))
+
+    def build(coordinator: MicboardCoordinator) -> list[SensorEntity]:
+        info = coordinator.receiver.info
+        capabilities = coordinator.receiver.capabilities
+        entities: list[SensorEntity] = [
+            MicboardReceiverSensor(coordinator, description)
+            for description in RECEIVER_SENSORS
+            if description.requires is None or description.requires in capabilities
+        ]
+        entities.extend(
+            MicboardChannelSensor(coordinator, description, channel)
+            for channel in range(1, info.channel_count + 1)
+            for description in SENSORS
+            if (description.requires is None or description.requires in capabilities)
+            and (description.unless is None or description.unless not in capabilities)
+            and (audio or not description.audio)
+        )
+        return entities
+
+    async_add_receiver_entities(hass, entry, async_add_entities, build)
 
 
 class MicboardReceiverSensor(MicboardEntity, SensorEntity):

@@ -38,7 +38,7 @@ from .assignments import (
     without_forbidden_characters,
 )
 from .const import DOMAIN
-from .coordinator import MicboardCoordinator, is_venue_entry, receiver_entries
+from .coordinator import MicboardCoordinator, all_coordinators, is_venue_entry
 from .devices import Capability, DeviceError
 
 SERVICE_ASSIGN = "assign_performer"
@@ -93,12 +93,12 @@ def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
     )
 
 
-def _coordinators(hass: HomeAssistant) -> dict[str, MicboardCoordinator]:
-    return {
-        entry.entry_id: entry.runtime_data
-        for entry in receiver_entries(hass)
-        if entry.state is ConfigEntryState.LOADED
-    }
+def _coordinators(hass: HomeAssistant) -> list[MicboardCoordinator]:
+    return [
+        coordinator
+        for coordinator in all_coordinators(hass)
+        if coordinator.config_entry.state is ConfigEntryState.LOADED
+    ]
 
 
 async def async_check_permissions(hass: HomeAssistant, call: ServiceCall) -> None:
@@ -138,16 +138,27 @@ def resolve_targets(
         device = registry.async_get(device_id)
         if device is None:
             raise _invalid("not_a_channel", device_id=echo(device_id))
-        entry_id = device.config_entry_id
-        coordinator = coordinators.get(entry_id) if entry_id else None
+        coordinator, channel = next(
+            (
+                (candidate, number)
+                for candidate in coordinators
+                for number, channel_device in candidate.channel_device_ids.items()
+                if channel_device == device_id
+            ),
+            (None, None),
+        )
         if coordinator is None:
-            entry = hass.config_entries.async_get_entry(entry_id) if entry_id else None
-            if entry is not None and entry.domain == DOMAIN and not is_venue_entry(entry):
+            coordinator = next((c for c in coordinators if c.receiver_device_id == device_id), None)
+        if coordinator is None:
+            entry = hass.config_entries.async_get_entry(device.config_entry_id)
+            if (
+                entry is not None
+                and entry.domain == DOMAIN
+                and not is_venue_entry(entry)
+                and entry.state is not ConfigEntryState.LOADED
+            ):
                 raise _invalid("receiver_not_loaded", device=device.name or device_id)
             raise _invalid("not_a_channel", device_id=device.name or device_id)
-        channel = next(
-            (n for n, d in coordinator.channel_device_ids.items() if d == device_id), None
-        )
         if channel is None and not (receivers and device_id == coordinator.receiver_device_id):
             raise _invalid("not_a_channel", device_id=device.name or device_id)
         targets.append((coordinator, channel))
@@ -163,6 +174,29 @@ def _require_online(coordinator: MicboardCoordinator) -> None:
         )
 
 
+def _performer_channel(
+    hass: HomeAssistant, coordinator: MicboardCoordinator, channel: int
+) -> tuple[MicboardCoordinator, int]:
+    """Where a channel's performer is kept.
+
+    A device behind a server that is also added directly keeps it with the
+    directly added receiver's channel.
+    """
+    if coordinator.linked_key is None:
+        return coordinator, channel
+    direct = next(
+        (
+            other
+            for other in all_coordinators(hass)
+            if other.member_key is None
+            and other.device_key == coordinator.linked_key
+            and channel in other.channel_device_ids
+        ),
+        None,
+    )
+    return (direct, channel) if direct is not None else (coordinator, channel)
+
+
 async def _channels(
     hass: HomeAssistant, call: ServiceCall
 ) -> list[tuple[MicboardCoordinator, int]]:
@@ -171,7 +205,7 @@ async def _channels(
         raise _invalid("no_target")
     await async_check_permissions(hass, call)
     targets = [
-        (coordinator, channel)
+        _performer_channel(hass, coordinator, channel)
         for coordinator, channel in resolve_targets(hass, call.data[ATTR_DEVICE_ID])
         if channel is not None
     ]

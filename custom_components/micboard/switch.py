@@ -6,13 +6,14 @@ from dataclasses import replace
 from typing import Any
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .assignments import Assignment, channel_key
-from .coordinator import MicboardConfigEntry
-from .entity import MicboardAssignmentEntity
+from .coordinator import MicboardCoordinator
+from .entity import MicboardAssignmentEntity, async_add_receiver_entities
 
 PARALLEL_UPDATES = 0
 
@@ -23,17 +24,22 @@ ALERTS = SwitchEntityDescription(
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: MicboardConfigEntry,
+    entry: ConfigEntry[Any],
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """One alerts switch per channel."""
-    coordinator = entry.runtime_data
-    if not coordinator.carries_performers:
-        return  # a charger's bays hold packs, not performers
-    async_add_entities(
+    async_add_receiver_entities(hass, entry, async_add_entities, _switches)
+
+
+def _switches(coordinator: MicboardCoordinator) -> list[MicboardAlertsSwitch]:
+    if not coordinator.carries_performers or coordinator.linked_key is not None:
+        # A charger's bays hold packs, not performers; a device that is also
+        # added directly has its switches from that entry.
+        return []
+    return [
         MicboardAlertsSwitch(coordinator, ALERTS, channel)
         for channel in range(1, coordinator.receiver.info.channel_count + 1)
-    )
+    ]
 
 
 class MicboardAlertsSwitch(MicboardAssignmentEntity, SwitchEntity):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from homeassistant.components.text import TextEntity, TextEntityDescription
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -17,8 +19,8 @@ from .assignments import (
     new_assignment,
 )
 from .const import DOMAIN
-from .coordinator import MicboardConfigEntry
-from .entity import MicboardAssignmentEntity
+from .coordinator import MicboardCoordinator
+from .entity import MicboardAssignmentEntity, async_add_receiver_entities
 
 PARALLEL_UPDATES = 0
 
@@ -32,17 +34,22 @@ PERFORMER = TextEntityDescription(
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: MicboardConfigEntry,
+    entry: ConfigEntry[Any],
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """One performer entity per channel."""
-    coordinator = entry.runtime_data
-    if not coordinator.carries_performers:
-        return  # a charger's bays hold packs, not performers
-    async_add_entities(
+    async_add_receiver_entities(hass, entry, async_add_entities, _performers)
+
+
+def _performers(coordinator: MicboardCoordinator) -> list[MicboardPerformer]:
+    if not coordinator.carries_performers or coordinator.linked_key is not None:
+        # A charger's bays hold packs, not performers; a device that is also
+        # added directly has its performers from that entry.
+        return []
+    return [
         MicboardPerformer(coordinator, PERFORMER, channel)
         for channel in range(1, coordinator.receiver.info.channel_count + 1)
-    )
+    ]
 
 
 class MicboardPerformer(MicboardAssignmentEntity, TextEntity):

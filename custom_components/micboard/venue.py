@@ -19,7 +19,7 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
 from .const import DOMAIN, SIGNAL_RECEIVERS_CHANGED, VENUE_DEVICE_KEY, VENUE_TITLE, VENUE_UNIQUE_ID
-from .coordinator import MicboardCoordinator, is_venue_entry, receiver_entries
+from .coordinator import MicboardCoordinator, all_coordinators, is_venue_entry
 from .helpers import battery_low
 
 #: The counts, in the order of :class:`Counts`.
@@ -109,7 +109,10 @@ class VenueSummary:
     @callback
     def _rescan(self) -> None:
         """Receivers were added or removed: follow exactly the loaded ones."""
-        current = {entry.entry_id: entry.runtime_data for entry in receiver_entries(self.hass)}
+        current = {
+            coordinator.uid: coordinator
+            for coordinator in all_coordinators(self.hass, linked=False)
+        }
         for entry_id, (coordinator, remove) in list(self._followed.items()):
             if current.get(entry_id) is not coordinator:
                 remove()

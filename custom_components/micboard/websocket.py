@@ -27,7 +27,7 @@ import probatio
 from .alerts import AlertSettings, battery_state
 from .assignments import async_get_manager
 from .const import EVENT_ALERT, SIGNAL_ASSIGNMENTS_CHANGED, SIGNAL_RECEIVERS_CHANGED
-from .coordinator import MicboardConfigEntry, MicboardCoordinator, receiver_entries
+from .coordinator import MicboardCoordinator, all_coordinators
 from .devices import ChannelState, Update
 from .devices.models import plain
 from .runout import runs_out_at
@@ -42,10 +42,11 @@ def async_register(hass: HomeAssistant) -> None:
     websocket_api.async_register_command(hass, ws_subscribe)
 
 
-def _loaded_entries(hass: HomeAssistant) -> list[MicboardConfigEntry]:
-    # Receiver entries that are set up or finishing their setup (the signal is
-    # sent from the end of async_setup_entry, before the state says LOADED).
-    return receiver_entries(hass)
+def _loaded(hass: HomeAssistant) -> list[MicboardCoordinator]:
+    # Receivers that are set up or finishing their setup (the signal is sent
+    # from the end of async_setup_entry, before the state says LOADED), with
+    # the devices behind servers; one also added directly is shown once.
+    return all_coordinators(hass, linked=False)
 
 
 def json_safe(value: Any) -> Any:
@@ -123,14 +124,19 @@ def visible_to(user: User, hass: HomeAssistant, coordinator: MicboardCoordinator
 
 
 def receiver_payload(
-    hass: HomeAssistant, entry: MicboardConfigEntry, channels: frozenset[int] | None = None
+    hass: HomeAssistant,
+    coordinator: MicboardCoordinator,
+    channels: frozenset[int] | None = None,
 ) -> dict[str, Any]:
-    """Everything the card shows for one receiver and its channels (or only ``channels``)."""
-    coordinator = entry.runtime_data
+    """Everything the card shows for one receiver and its channels (or only ``channels``).
+
+    ``entry_id`` identifies the receiver: its entry's id, or for a device
+    behind a server the server entry's id and the device's key.
+    """
     receiver = coordinator.receiver
     device = dr.async_get(hass).async_get(coordinator.receiver_device_id)
     return {
-        "entry_id": entry.entry_id,
+        "entry_id": coordinator.uid,
         "device_id": coordinator.receiver_device_id,
         "name": (device.name_by_user or device.name) if device else coordinator.receiver_name(),
         "model": receiver.info.model,
@@ -209,20 +215,18 @@ class _Subscription:
     @callback
     def _resubscribe(self) -> None:
         self._clear()
-        entries = _loaded_entries(self.hass)
         receivers = []
-        for entry in entries:
-            coordinator = entry.runtime_data
-            self._connected[entry.entry_id] = coordinator.last_update_success
+        for coordinator in _loaded(self.hass):
+            self._connected[coordinator.uid] = coordinator.last_update_success
             self._unsubscribe.append(
-                coordinator.async_add_meter_listener(self._update_listener(entry))
+                coordinator.async_add_meter_listener(self._update_listener(coordinator))
             )
             self._unsubscribe.append(
-                coordinator.async_add_listener(self._availability_listener(entry))
+                coordinator.async_add_listener(self._availability_listener(coordinator))
             )
             receiver_visible, channels = self._visible(coordinator)
             if receiver_visible:
-                receivers.append(receiver_payload(self.hass, entry, channels))
+                receivers.append(receiver_payload(self.hass, coordinator, channels))
         self._send({"type": "snapshot", "receivers": receivers})
 
     @callback
@@ -231,30 +235,28 @@ class _Subscription:
         number = event.data.get("channel")
         if not isinstance(number, int) or isinstance(number, bool):
             return  # anything can fire this event: only a channel number finds a channel
-        for entry in _loaded_entries(self.hass):
-            coordinator = entry.runtime_data
+        for coordinator in _loaded(self.hass):
             if coordinator.channel_device_ids.get(number) == event.data.get("device_id"):
                 if number not in self._visible(coordinator)[1]:
                     return
                 self._send(
                     {
                         "type": "channel",
-                        "entry_id": entry.entry_id,
+                        "entry_id": coordinator.uid,
                         "channel": number,
                         "data": {"alert": coordinator.active_alerts(number)},
                     }
                 )
                 return
 
-    def _update_listener(self, entry: MicboardConfigEntry) -> Any:
-        coordinator = entry.runtime_data
-        settings = AlertSettings.from_options(dict(entry.options))
+    def _update_listener(self, coordinator: MicboardCoordinator) -> Any:
+        settings = AlertSettings.from_options(dict(coordinator.config_entry.options))
 
         @callback
         def updated(update: Update) -> None:
             # Gather the fields of a whole batch of received data; send one
             # message per channel (and kind) once the batch is applied.
-            key = (entry.entry_id, update.channel, update.metered)
+            key = (coordinator.uid, update.channel, update.metered)
             pending = self._pending.setdefault(key, (coordinator, settings, set()))
             pending[2].update(update.fields)
             if self._flush_handle is None:
@@ -294,15 +296,15 @@ class _Subscription:
                 }
             )
 
-    def _availability_listener(self, entry: MicboardConfigEntry) -> CALLBACK_TYPE:
-        coordinator = entry.runtime_data
+    def _availability_listener(self, coordinator: MicboardCoordinator) -> CALLBACK_TYPE:
+        uid = coordinator.uid
 
         @callback
         def changed() -> None:
             connected = coordinator.last_update_success and coordinator.receiver.connected
-            if self._connected.get(entry.entry_id) == connected:
+            if self._connected.get(uid) == connected:
                 return
-            self._connected[entry.entry_id] = connected
+            self._connected[uid] = connected
             receiver_visible, channels = self._visible(coordinator)
             if not receiver_visible:
                 return
@@ -311,13 +313,11 @@ class _Subscription:
                 self._send(
                     {
                         "type": "receiver_snapshot",
-                        "receiver": receiver_payload(self.hass, entry, channels),
+                        "receiver": receiver_payload(self.hass, coordinator, channels),
                     }
                 )
                 return
-            self._send(
-                {"type": "receiver", "entry_id": entry.entry_id, "data": {"connected": False}}
-            )
+            self._send({"type": "receiver", "entry_id": uid, "data": {"connected": False}})
 
         return changed
 
