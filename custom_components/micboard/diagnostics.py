@@ -13,6 +13,7 @@ from homeassistant.core import HomeAssistant
 from .assignments import async_get_manager
 from .const import CONF_DEVICE_KEY
 from .coordinator import MicboardConfigEntry, MicboardCoordinator
+from .secure import SECRET_KEYS
 from .venue import VenueSummary
 
 TO_REDACT = {
@@ -25,6 +26,8 @@ TO_REDACT = {
     "unique_id",
     "performer",
     "contact",
+    # Passwords and API keys of HTTPS devices (the certificate fingerprint is public).
+    *SECRET_KEYS,
 }
 
 
