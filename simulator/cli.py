@@ -16,6 +16,7 @@ from urllib.parse import quote, urlsplit
 
 from simulator.models import FAMILIES, MODELS
 from simulator.sennheiser.models import SSC_MODELS
+from simulator.sennheiser_v2.models import SSC2_MODELS
 
 if TYPE_CHECKING:
     from simulator.venue import SimDevice
@@ -34,9 +35,15 @@ def _models_epilog() -> str:
         unit = "bays" if spec.tree == "charger" else "ch"
         lines.append(f"  {model:15} {spec.product} ({spec.channels} {unit})")
     lines.append("")
+    lines.append("Sennheiser SSCv2 models (HTTPS + Server-Sent Events, user 'api'):")
+    for model, spec2 in SSC2_MODELS.items():
+        unit = "mobile devices" if spec2.kind == "spectera" else "ch"
+        lines.append(f"  {model:22} {spec2.product}: {spec2.description} ({spec2.channels} {unit})")
+    lines.append("")
     lines.append("examples:")
     lines.append("  python -m simulator run ULXD4Q:2202 AD4Q:2203 --control-port 8080")
     lines.append("  python -m simulator run EWDX-EM4:4545 CHG70N:4546 --dns-sd --control-port 8081")
+    lines.append("  python -m simulator --model EWDX-EM2-SECURE   # user, password, fingerprint")
     lines.append("  python -m simulator venue --base-port 22020 --live")
     lines.append("  python -m simulator ctl --control http://127.0.0.1:8080 tx ULXD4Q-2202 1 off")
     return "\n".join(lines)
@@ -68,7 +75,7 @@ def _spec(text: str) -> tuple[str, int]:
         model, port = text, "0"
     if not port.isdigit():
         raise argparse.ArgumentTypeError(f"expected MODEL:PORT, got {text!r}")
-    if model.upper() not in {m.upper() for m in (*MODELS, *SSC_MODELS)}:
+    if model.upper() not in {m.upper() for m in (*MODELS, *SSC_MODELS, *SSC2_MODELS)}:
         raise argparse.ArgumentTypeError(f"unknown model {model!r}")
     return model, int(port)
 
@@ -105,12 +112,20 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m simulator",
         description=(
             "Fake Shure wireless receivers speaking the ASCII control protocol, and fake "
-            "Sennheiser receivers and chargers speaking SSC v1."
+            "Sennheiser receivers and chargers speaking SSC v1, and Sennheiser EW-DX "
+            "receivers (secure mode) and Spectera base stations speaking SSCv2."
         ),
         epilog=_models_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument(
+        "--model",
+        type=lambda text: _spec(f"{text}:0")[0],
+        help="run one device of MODEL (short for 'run MODEL:PORT'); SSCv2 devices print "
+        "their user, password and certificate fingerprint",
+    )
+    parser.add_argument("--port", type=int, default=0, help="port for --model (0 = ephemeral)")
+    sub = parser.add_subparsers(dest="command")
     run = sub.add_parser("run", help="run receivers given as MODEL:PORT (port 0 = ephemeral)")
     run.add_argument("receivers", nargs="+", type=_spec, metavar="MODEL:PORT")
     _add_serve_options(run)
@@ -172,6 +187,12 @@ def build_parser() -> argparse.ArgumentParser:
     a = acts.add_parser("hang", help="hang on/off (nothing answered)")
     a.add_argument("receiver")
     a.add_argument("state", choices=("on", "off"))
+    a = acts.add_parser("certificate", help="SSCv2: present a new self-signed certificate")
+    a.add_argument("receiver")
+    a = acts.add_parser("password", help="SSCv2: change a user's password ('-' deletes it)")
+    a.add_argument("receiver")
+    a.add_argument("password")
+    a.add_argument("--user", default="api", choices=("api", "controlSennheiser"))
     a = acts.add_parser("live", help="live mode on/off")
     a.add_argument("receiver")
     a.add_argument("state", choices=("on", "off"))
@@ -205,7 +226,7 @@ def _make_receivers(args: argparse.Namespace) -> list[SimDevice]:
             port=port,
             mac=(
                 f"00:1B:66:AA:BC:{i + 1:02X}"
-                if model.upper() in {m.upper() for m in SSC_MODELS}
+                if model.upper() in {m.upper() for m in (*SSC_MODELS, *SSC2_MODELS)}
                 else f"00:0E:DD:AA:BC:{i + 1:02X}"
             ),
             seed=args.seed + i,
@@ -221,6 +242,7 @@ async def serve(args: argparse.Namespace) -> int:
     from simulator.receiver import SimReceiver
     from simulator.sennheiser.device import SscDevice
     from simulator.sennheiser.dnssd import DnsSdResponder
+    from simulator.sennheiser_v2.device import Ssc2Device
     from simulator.slp import SlpAnnouncer
 
     receivers = _make_receivers(args)
@@ -237,7 +259,14 @@ async def serve(args: argparse.Namespace) -> int:
         for rx in receivers:
             await rx.start()
             started.append(rx)
-            print(f"{rx.model} {rx.host}:{rx.port}", flush=True)
+            if isinstance(rx, Ssc2Device):
+                print(
+                    f"{rx.model} {rx.host}:{rx.port} user={rx.username} "
+                    f"password={rx.password} fingerprint={rx.fingerprint}",
+                    flush=True,
+                )
+            else:
+                print(f"{rx.model} {rx.host}:{rx.port}", flush=True)
         if args.control_port is not None:
             control = ControlServer(receivers, args.control_port)
             await control.start()
@@ -323,6 +352,14 @@ def ctl(args: argparse.Namespace) -> int:
         "reboot": (f"/receivers/{rx}/reboot", {"seconds": getattr(args, "seconds", 1.0)}),
         "hang": (f"/receivers/{rx}/hang", {"hung": on}),
         "live": (f"/receivers/{rx}/live", {"on": on, "seed": getattr(args, "seed", None)}),
+        "certificate": (f"/receivers/{rx}/certificate", {}),
+        "password": (
+            f"/receivers/{rx}/password",
+            {
+                "password": None if getattr(args, "password", "-") == "-" else args.password,
+                "user": getattr(args, "user", "api"),
+            },
+        ),
     }
     path, body = requests[args.action]
     print(json.dumps(_request(base, "POST", path, body)))
@@ -333,6 +370,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command is None:
+        if args.model is None:
+            parser.error("give a command (run, venue, ctl) or --model MODEL")
+        args = parser.parse_args(["run", f"{args.model}:{args.port}"])
+    elif args.model is not None:
+        parser.error("--model runs one device on its own; use 'run MODEL:PORT' with a command")
     if getattr(args, "dns_sd", False) and not _loopback(args.host):
         parser.error("--dns-sd answers on the loopback only: use it with a 127.x --host")
     if args.command == "ctl":

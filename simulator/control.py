@@ -1,6 +1,6 @@
 """Small JSON HTTP API (bound to 127.0.0.1 only) to drive running simulated receivers.
 
-Shure receivers and Sennheiser SSC v1 devices share the controls below.
+Shure receivers and Sennheiser SSC v1 and SSCv2 devices share the controls below.
 
 ``GET  /receivers``                                   list
 ``GET  /receivers/{rx}``                              one receiver with channel state
@@ -9,6 +9,7 @@ Shure receivers and Sennheiser SSC v1 devices share the controls below.
       · dropout/interference {"active"} · mute {"muted"} · name {"name"}
 ``POST /receivers/{rx}/{action}``                     device_id {"name"} · drop · reboot
       {"seconds"} · hang {"hung"} · live {"on", "seed"} · raw {"data"} · options {…}
+      · SSCv2 only: certificate (a new self-signed certificate) · password {"password", "user"}
 
 ``{rx}`` is a receiver name (default ``MODEL-port``) or its index in the list.
 """
@@ -23,6 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
+from simulator.sennheiser_v2.device import Ssc2Device
 from simulator.venue import SimDevice
 
 __all__ = ["ControlServer"]
@@ -31,6 +33,10 @@ CONTROL_HOST = "127.0.0.1"
 BOOL_OPTIONS = ("controller_access", "answers_model", "hang_on_dead_client", "get_all_0_refused")
 NUMBER_OPTIONS = ("reply_delay", "flash_duration", "split_pause")
 TEXT_OPTIONS = ("unknown_reply", "segmenting")
+#: Options only SSCv2 devices have.
+SSC2_BOOL_OPTIONS = ("push_on_add", "sse_data_space", "bare_content_location")
+SSC2_NUMBER_OPTIONS = ("session_linger",)
+SSC2_INT_OPTIONS = ("max_sessions",)
 
 
 def _bool(body: dict[str, Any], key: str) -> bool:
@@ -54,6 +60,12 @@ def _num(body: dict[str, Any], key: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"{key!r} must be a number")
     return float(value)
+
+
+def _https(rx: SimDevice) -> Ssc2Device:
+    if not isinstance(rx, Ssc2Device):
+        raise ValueError(f"{rx.model} has no HTTPS access (certificate, password)")
+    return rx
 
 
 def channel_state(rx: SimDevice) -> list[dict[str, Any]]:
@@ -201,9 +213,25 @@ class ControlServer:
                     rx.stop_live()
             elif action == "raw":
                 rx.emit_raw(str(body.get("data", "")).encode("latin-1"))
+            elif action == "certificate":
+                fingerprint = _https(rx).regenerate_certificate()
+                return web.json_response(
+                    {"ok": True, "fingerprint": fingerprint, "receiver": self.summary(rx)}
+                )
+            elif action == "password":
+                password = body.get("password")
+                if password is not None and not isinstance(password, str):
+                    raise ValueError("'password' must be a string or null")
+                _https(rx).set_password(password, str(body.get("user", "api")))
             elif action == "options":
                 for key in body:
-                    if key in BOOL_OPTIONS:
+                    if isinstance(rx, Ssc2Device) and key in SSC2_BOOL_OPTIONS:
+                        setattr(rx, key, _bool(body, key))
+                    elif isinstance(rx, Ssc2Device) and key in SSC2_NUMBER_OPTIONS:
+                        setattr(rx, key, max(0.0, _num(body, key)))
+                    elif isinstance(rx, Ssc2Device) and key in SSC2_INT_OPTIONS:
+                        setattr(rx, key, max(0, _opt_int(body, key) or 0))
+                    elif key in BOOL_OPTIONS:
                         setattr(rx, key, _bool(body, key))
                     elif key in NUMBER_OPTIONS:
                         setattr(rx, key, max(0.0, _num(body, key)))

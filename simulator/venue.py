@@ -1,5 +1,8 @@
 """A venue: one simulated receiver of every Shure family, an EW-DX EM 4 and a CHG 70N.
 
+``secure=True`` adds the SSCv2 devices (an EW-DX EM 2 in secure mode and a
+Spectera base station, HTTPS with credentials) after them.
+
 ``Venue.default()`` keeps each family's factory channel names (``CH 1`` …);
 ``Venue.demo()`` is the named venue the demo and its tests run: every
 receiver and every channel carries its front-panel name from the start, so
@@ -16,19 +19,23 @@ from typing import Any, Self
 from simulator.receiver import SimReceiver, create_receiver
 from simulator.sennheiser.device import SscDevice, create_ssc_device
 from simulator.sennheiser.models import SSC_MODELS
+from simulator.sennheiser_v2.device import Ssc2Device, create_ssc2_device
+from simulator.sennheiser_v2.models import SSC2_MODELS
 
 __all__ = [
     "DEMO_PERFORMERS",
+    "DEMO_SSC2_VENUE",
     "DEMO_SSC_VENUE",
     "DEMO_VENUE",
+    "SECURE_VENUE_MODELS",
     "VENUE_MODELS",
     "SimDevice",
     "Venue",
     "VenueReceiver",
 ]
 
-#: Any simulated device: a Shure receiver or a Sennheiser SSC v1 device.
-type SimDevice = SimReceiver | SscDevice
+#: Any simulated device: a Shure receiver, a Sennheiser SSC v1 or SSCv2 device.
+type SimDevice = SimReceiver | SscDevice | Ssc2Device
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +66,20 @@ DEMO_SSC_VENUE = (
     VenueReceiver("EWDX-EM4", "Band", ("GUITAR", "BASS", "DRUMS", "TRUMPET")),
     VenueReceiver("CHG70N", "Charger", ()),
 )
+#: The venue's SSCv2 devices (``secure=True``): device names are letters and
+#: digits only, as SSCv2 requires; the Spectera's channels are its mobile devices.
+DEMO_SSC2_VENUE = (
+    VenueReceiver("EWDX-EM2-SECURE", "Choir", ("CHOIR L", "CHOIR R")),
+    VenueReceiver("SPECTERA-BASE", "Spectera", ("Vox 1", "IEM Gtr", "Vox 2", "IEM Keys")),
+)
 #: Performers the demo assigns, by channel name.
 DEMO_PERFORMERS = {"Pastor": "Pastor Dave", "Lead Vox": "Maria", "Keys": "Tom", "Host": "Sam"}
 
 #: Every model of the venue, in port order: the Shure receivers, then the SSC v1 devices.
 VENUE_MODELS = tuple(receiver.model for receiver in (*DEMO_VENUE, *DEMO_SSC_VENUE))
-#: Options of the Shure simulator an SSC v1 device understands too.
+#: The models ``secure=True`` appends.
+SECURE_VENUE_MODELS = tuple(receiver.model for receiver in DEMO_SSC2_VENUE)
+#: Options of the Shure simulator an SSC v1 or SSCv2 device understands too.
 SSC_OPTIONS = ("reply_delay", "live")
 
 
@@ -73,8 +88,11 @@ def create_device(
 ) -> SimDevice:
     """A stopped simulated device of any manufacturer.
 
-    Shure options an SSC v1 device does not have are dropped for it.
+    Shure options a Sennheiser device does not have are dropped for it.
     """
+    if model.upper() in {m.upper() for m in SSC2_MODELS}:
+        ssc2_options = {key: value for key, value in options.items() if key in SSC_OPTIONS}
+        return create_ssc2_device(model, host, port, mac=mac, seed=seed, **ssc2_options)
     if model.upper() in {m.upper() for m in SSC_MODELS}:
         ssc_options = {key: value for key, value in options.items() if key in SSC_OPTIONS}
         return create_ssc_device(model, host, port, mac=mac, seed=seed, **ssc_options)
@@ -98,13 +116,22 @@ class Venue:
         """The Sennheiser SSC v1 devices."""
         return [rx for rx in self.receivers if isinstance(rx, SscDevice)]
 
+    @property
+    def sennheiser_v2(self) -> list[Ssc2Device]:
+        """The Sennheiser SSCv2 devices."""
+        return [rx for rx in self.receivers if isinstance(rx, Ssc2Device)]
+
     @classmethod
-    def default(cls, host: str = "127.0.0.1", base_port: int = 0, **options: Any) -> Venue:
+    def default(
+        cls, host: str = "127.0.0.1", base_port: int = 0, *, secure: bool = False, **options: Any
+    ) -> Venue:
         """ULXD4Q, QLXD4, SLXD4D, AD4Q, UR4D, P10T, EWDX-EM4 and CHG70N on consecutive ports.
 
-        ``base_port`` 0 = ephemeral ports.  SSC v1 devices take the options
+        ``base_port`` 0 = ephemeral ports.  Sennheiser devices take the options
         they share with the Shure simulator (``live``, ``reply_delay``).
+        ``secure=True`` appends EWDX-EM2-SECURE and SPECTERA-BASE.
         """
+        models = (*VENUE_MODELS, *SECURE_VENUE_MODELS) if secure else VENUE_MODELS
         return cls(
             create_device(
                 model,
@@ -112,22 +139,27 @@ class Venue:
                 port=base_port + i if base_port else 0,
                 mac=(
                     f"00:1B:66:AA:BB:{i + 1:02X}"
-                    if model in SSC_MODELS
+                    if model in SSC_MODELS or model in SSC2_MODELS
                     else f"00:0E:DD:AA:BB:{i + 1:02X}"
                 ),
                 seed=i,
                 **options,
             )
-            for i, model in enumerate(VENUE_MODELS)
+            for i, model in enumerate(models)
         )
 
     @classmethod
-    def demo(cls, host: str = "127.0.0.1", base_port: int = 0, **options: Any) -> Venue:
+    def demo(
+        cls, host: str = "127.0.0.1", base_port: int = 0, *, secure: bool = False, **options: Any
+    ) -> Venue:
         """The default venue with the demo's receiver and channel names set."""
-        venue = cls.default(host=host, base_port=base_port, **options)
-        for rx, named in zip(venue.receivers, (*DEMO_VENUE, *DEMO_SSC_VENUE), strict=True):
+        venue = cls.default(host=host, base_port=base_port, secure=secure, **options)
+        named_venue = (*DEMO_VENUE, *DEMO_SSC_VENUE, *(DEMO_SSC2_VENUE if secure else ()))
+        for rx, named in zip(venue.receivers, named_venue, strict=True):
             if rx.model != named.model:
                 raise ValueError(f"the demo venue does not match the {rx.model} receiver")
+            if isinstance(rx, Ssc2Device):
+                rx.device_name = named.device_id
             if isinstance(rx, SscDevice):
                 rx.device_name = named.device_id
                 if rx.spec.tree == "charger":
@@ -135,7 +167,7 @@ class Venue:
             if len(named.channels) != rx.channel_count:
                 raise ValueError(f"the demo venue does not match the {rx.model} receiver")
             for number, name in enumerate(named.channels, start=1):
-                if isinstance(rx, SscDevice):
+                if isinstance(rx, SscDevice | Ssc2Device):
                     rx.channel(number).name = name
                 else:
                     rx.engine.rename(rx.channel(number), name)

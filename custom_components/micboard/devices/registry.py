@@ -17,7 +17,7 @@ from typing import Protocol
 from .exceptions import DeviceError
 from .models import Family
 from .receiver import Access, Hub, ProbeResult, Receiver
-from .sennheiser import ssc1
+from .sennheiser import ssc1, ssc2
 from .shure import DEFAULT_PORT as SHURE_PORT, ShureReceiver
 
 
@@ -226,6 +226,18 @@ def _ssc1(
     return ssc1.SscReceiver(host, port, meter_rate_ms=meter_rate_ms)
 
 
+def _ssc2(
+    host: str,
+    port: int,
+    *,
+    meter_rate_ms: int = 0,
+    mac: str | None = None,
+    family: Family | None = None,
+    access: Access | None = None,
+) -> Receiver:
+    return ssc2.SscV2Receiver(host, port, access=access or Access(), meter_rate_ms=meter_rate_ms)
+
+
 #: Key of the Shure command-string protocol (the default for older entries).
 SHURE = "shure"
 
@@ -239,5 +251,19 @@ register(
         _ssc1,
         ssc1.probe,
         service_types=("_ssc._udp.local.", "_ssc._tcp.local."),
+    )
+)
+register(
+    Manufacturer(
+        ssc2.MANUFACTURER_KEY,
+        "Sennheiser (SSCv2)",
+        ssc2.DEFAULT_PORT,
+        _ssc2,
+        ssc2.probe,
+        service_types=("_ssc-https._tcp.local.",),
+        credential=Credential.PASSWORD,
+        username=ssc2.DEFAULT_USERNAME,
+        tls=True,
+        auto_detect=False,
     )
 )
