@@ -678,7 +678,8 @@ class MicboardConfigFlow(ConfigFlow, domain=DOMAIN):
         properties = discovery_info.properties
         await self.async_set_unique_id(_text(properties.get("id")) or f"{host}:{port}")
         self._abort_if_configured({CONF_HOST: host, CONF_PORT: port})
-        self._abort_if_other_entry_at(host, port)
+        # Announced again at its configured address (under another id).
+        self._async_abort_entries_match({CONF_HOST: host, CONF_PORT: port})
         target = SecuredTarget(
             manufacturer,
             host,

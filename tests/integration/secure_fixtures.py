@@ -47,7 +47,6 @@ def secure_manufacturers_fixture() -> Iterator[None]:
             PASSWORD_KEY,
             "Test secured (password)",
             probe=secure_fake.probe,
-            service_types=("_ssc-https._tcp.local.",),
             credential=Credential.PASSWORD,
             username="api",
             **common,

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from ipaddress import ip_address
 from typing import Any
 from unittest.mock import patch
 
-from homeassistant.config_entries import SOURCE_USER, SOURCE_ZEROCONF, ConfigEntryState
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import (
     CONF_API_KEY,
     CONF_HOST,
@@ -18,7 +17,6 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 
 from custom_components.micboard.const import (
     CONF_DEVICE_KEY,
@@ -270,77 +268,3 @@ async def test_secured_manufacturers_are_never_auto_detected(hass: HomeAssistant
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "cannot_connect"}
-
-
-def _zeroconf(port: int, **properties: str) -> ZeroconfServiceInfo:
-    kind = "_ssc-https._tcp.local."
-    return ZeroconfServiceInfo(
-        ip_address=ip_address("127.0.0.1"),
-        ip_addresses=[ip_address("127.0.0.1")],
-        hostname="ewdx.local.",
-        name=f"Rack-B.{kind}",
-        port=port,
-        type=kind,
-        properties=properties,
-    )
-
-
-async def test_zeroconf_discovery_asks_for_the_password(
-    hass: HomeAssistant, https_device: StartDevice
-) -> None:
-    device = await https_device()
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_ZEROCONF}, data=_zeroconf(device.port, model="EW-DX")
-    )
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "discovery_credentials"
-    placeholders = result["description_placeholders"]
-    assert placeholders["fingerprint"] == device.fingerprint
-    assert placeholders["name"] == "Rack-B"
-    assert placeholders["model"] == "EW-DX"
-    assert device.requests == 0
-    flows = hass.config_entries.flow.async_progress()
-    assert flows[0]["context"]["title_placeholders"] == {"name": "Rack-B"}
-
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_USERNAME: "api", CONF_PASSWORD: "wrong"}
-    )
-    assert result["errors"] == {"base": "invalid_auth"}
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_USERNAME: "api", CONF_PASSWORD: device.password}
-    )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "Stage"  # the device's own name wins
-    assert result["result"].unique_id == device.serial
-    assert result["data"][CONF_FINGERPRINT] == device.fingerprint
-    await hass.async_block_till_done()
-
-    # Announced again (with its serial as id): already configured.
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_ZEROCONF}, data=_zeroconf(device.port, id=device.serial)
-    )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
-
-
-async def test_zeroconf_with_another_id_still_finds_the_configured_device(
-    hass: HomeAssistant, https_device: StartDevice
-) -> None:
-    device = await https_device()
-    await add_with_password(hass, device)
-    entry = hass.config_entries.async_entries(DOMAIN)[0]
-    await hass.config_entries.async_unload(entry.entry_id)
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_ZEROCONF}, data=_zeroconf(device.port, id="abc123")
-    )
-    # Its address is configured.
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "used_by_other_entry"
-
-
-async def test_zeroconf_device_unreachable(hass: HomeAssistant) -> None:
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_ZEROCONF}, data=_zeroconf(free_port())
-    )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "cannot_connect"
