@@ -28,6 +28,7 @@ from .secure_fake import FakeHttpsDevice, FakeSecureReceiver
 from .secure_fixtures import (  # noqa: F401 - fixtures
     StartDevice,
     add_with_password,
+    device_side_handshake_noise_fixture,
     https_device_fixture,
     secure_entry,
     secure_manufacturers_fixture,

@@ -35,6 +35,7 @@ from .secure_fixtures import (  # noqa: F401 - fixtures
     NO_PROBE_KEY,
     StartDevice,
     add_with_password,
+    device_side_handshake_noise_fixture,
     https_device_fixture,
     secure_manufacturers_fixture,
     start_user_flow,

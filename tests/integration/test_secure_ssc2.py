@@ -35,6 +35,7 @@ from simulator.sennheiser_v2 import DEFAULT_API_PASSWORD, Ssc2Device, create_ssc
 from tests.protocol_ssc2.helpers import FAST as SSC2_FAST
 
 from .helpers import wait_for
+from .secure_fixtures import device_side_handshake_noise_fixture  # noqa: F401 - fixture
 
 KEY = "sennheiser_ssc2"
 NEW_PASSWORD = "Second-Pass-9#"
