@@ -7,7 +7,13 @@ import logging
 from typing import Any
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_USERNAME
+from homeassistant.const import (
+    CONF_API_KEY,
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_USERNAME,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
@@ -19,12 +25,12 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.micboard.const import CONF_FINGERPRINT, DOMAIN
+from custom_components.micboard.const import CONF_FINGERPRINT, CONF_MANUFACTURER, DOMAIN
 from custom_components.micboard.repairs import async_create_fix_flow
 from custom_components.micboard.secure import certificate_issue_id
 
 from .helpers import free_port, wait_for
-from .secure_fake import FakeHttpsDevice, FakeSecureReceiver
+from .secure_fake import API_KEY_KEY, FakeHttpsDevice, FakeSecureReceiver
 from .secure_fixtures import (  # noqa: F401 - fixtures
     StartDevice,
     add_with_password,
@@ -427,3 +433,33 @@ async def test_secrets_appear_nowhere(
     assert "DEBUG" in caplog.text  # the log really was captured at debug level
     for secret in (first, NEW_PASSWORD):
         assert secret not in everything
+
+
+async def test_reauth_with_an_api_key(hass: HomeAssistant, https_device: StartDevice) -> None:
+    device = await https_device(api_key="new-key-1234")
+    template = secure_entry(device, **{CONF_MANUFACTURER: API_KEY_KEY, CONF_API_KEY: "old-key"})
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=template.title,
+        unique_id=template.unique_id,
+        minor_version=3,
+        data={
+            key: value
+            for key, value in template.data.items()
+            if key not in (CONF_USERNAME, CONF_PASSWORD)
+        },
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    flow_id = _reauth_flows(hass, entry)[0]["flow_id"]
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    assert [str(key) for key in result["data_schema"].schema] == [CONF_API_KEY]
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_API_KEY: "nope"})
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_API_KEY: "new-key-1234"})
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    assert entry.data[CONF_API_KEY] == "new-key-1234"
+    assert entry.state is ConfigEntryState.LOADED
