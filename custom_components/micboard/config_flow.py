@@ -13,6 +13,14 @@ Identity rules:
   (when the MAC cannot be read) a different model, is refused.
 * Discovery floods start one flow per address, and at most
   :data:`MAX_CONCURRENT_PROBES` test connections run at any time.
+
+Devices that need credentials (Sennheiser SSCv2, Shure System API) are
+never auto-detected.  Their certificate is read and its fingerprint shown
+first; the secret is then sent only to that certificate (pinned) and
+checked before an entry is created.  The entry keeps the secret and the
+accepted fingerprint; reauthentication and reconfigure check a new secret
+the same way, and reconfigure shows a different certificate before using
+it.  A server without a serial number is known by its certificate.
 """
 
 from __future__ import annotations
