@@ -40,8 +40,8 @@ from .coordinator import (
 from .devices import Family, Receiver, registry
 from .discovery import async_start_listener
 from .frontend import async_register_card
-from .helpers import entry_access
 from .hub import MicboardHub
+from .secure import access_for, certificate_issue_id
 from .services import async_setup_services
 from .venue import (
     VenueSummary,
@@ -75,8 +75,12 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     return True
 
 
-def create_receiver(entry: MicboardConfigEntry) -> Receiver:
-    """Build the library client for an entry, through the manufacturer registry."""
+def create_receiver(hass: HomeAssistant, entry: MicboardConfigEntry) -> Receiver:
+    """Build the library client for an entry, through the manufacturer registry.
+
+    HTTPS devices get Home Assistant's shared session, their credentials and
+    the pinned certificate (see :func:`.secure.access_for`).
+    """
     family = entry.data.get(CONF_FAMILY)
     rate = (
         int(entry.options.get(CONF_METER_RATE, DEFAULT_METER_RATE_MS))
@@ -90,6 +94,7 @@ def create_receiver(entry: MicboardConfigEntry) -> Receiver:
         family=next((f for f in Family if f.value == family), None),
         mac=entry.data.get(CONF_MAC),
         meter_rate_ms=rate,
+        access=access_for(hass, entry.data),
     )
 
 
@@ -128,7 +133,7 @@ def create_server(hass: HomeAssistant, entry: ConfigEntry[Any]) -> MicboardHub:
         entry.data[CONF_MANUFACTURER],
         entry.data[CONF_HOST],
         entry.data.get(CONF_PORT),
-        access=entry_access(hass, entry),
+        access=access_for(hass, entry.data),
     )
     return MicboardHub(hass, entry, hub)
 
@@ -180,7 +185,7 @@ async def _async_setup_receiver(hass: HomeAssistant, entry: MicboardConfigEntry)
         hass.config_entries.async_update_entry(
             entry, data={**entry.data, CONF_DEVICE_KEY: entry.unique_id or entry.entry_id}
         )
-    coordinator = MicboardCoordinator(hass, entry, create_receiver(entry))
+    coordinator = MicboardCoordinator(hass, entry, create_receiver(hass, entry))
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     coordinator.async_register_devices()
@@ -219,7 +224,11 @@ async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> No
     """A receiver entry was deleted: drop its issues; the last one takes the venue along."""
     if is_venue_entry(entry):
         return
-    for issue_id in (wrong_device_issue(entry.entry_id), vanished_issue(entry.entry_id)):
+    for issue_id in (
+        wrong_device_issue(entry.entry_id),
+        vanished_issue(entry.entry_id),
+        certificate_issue_id(entry.entry_id),
+    ):
         ir.async_delete_issue(hass, DOMAIN, issue_id)
     await async_remove_venue_if_unused(hass)
 

@@ -13,11 +13,20 @@ Identity rules:
   (when the MAC cannot be read) a different model, is refused.
 * Discovery floods start one flow per address, and at most
   :data:`MAX_CONCURRENT_PROBES` test connections run at any time.
+
+Devices that need credentials (Sennheiser SSCv2, Shure System API) are
+never auto-detected.  Their certificate is read and its fingerprint shown
+first; the secret is then sent only to that certificate (pinned) and
+checked before an entry is created.  The entry keeps the secret and the
+accepted fingerprint; reauthentication and reconfigure check a new secret
+the same way, and reconfigure shows a different certificate before using
+it.  A server without a serial number is known by its certificate.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -28,10 +37,17 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     OptionsFlowWithReload,
 )
-from homeassistant.const import CONF_HOST, CONF_MAC, CONF_NAME, CONF_PORT
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_MAC,
+    CONF_NAME,
+    CONF_PORT,
+    CONF_USERNAME,
+)
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import AbortFlow
 from homeassistant.helpers import selector
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 from homeassistant.util.hass_dict import HassKey
@@ -43,6 +59,7 @@ from .const import (
     CONF_BATTERY_LOW,
     CONF_DEVICE_KEY,
     CONF_FAMILY,
+    CONF_FINGERPRINT,
     CONF_MANUFACTURER,
     CONF_METER_RATE,
     CONF_METERING,
@@ -67,18 +84,28 @@ from .const import (
 )
 from .coordinator import MicboardConfigEntry, error_key
 from .devices import (
+    AuthenticationError,
+    CertificateChangedError,
     DeviceConnectionError,
     DeviceError,
     ReceiverInfo,
     UnsupportedDeviceError,
+    WrongProtocolError,
     registry,
 )
 from .devices.net import format_mac
+from .devices.receiver import Access
+from .devices.registry import Credential, Manufacturer
+from .devices.tls import fetch_fingerprint
+from .secure import is_secured, manufacturer_of, secret_key, username_of
 
 #: Fastest metering the options offer (the slowest any manufacturer allows).
 MIN_METER_RATE_MS: Final = 1000
 #: Seconds a manufacturer's cheap check may take while detecting what answers.
 DETECT_WAIT: Final = 3.0
+
+#: Seconds a secured device's probe may take (HTTPS, several requests).
+SECURE_WAIT: Final = 10.0
 
 #: Test connections allowed at the same time, across every flow.
 MAX_CONCURRENT_PROBES: Final = 4
@@ -90,33 +117,64 @@ ABORT_OTHER_ENTRY: Final = "used_by_other_entry"
 
 @dataclass(slots=True)
 class Probed:
-    """What a test connection found."""
+    """What a test connection (or a manufacturer's probe) found."""
 
-    info: ReceiverInfo
+    host: str
+    port: int
+    model: str | None
     name: str | None
     manufacturer: str = DEFAULT_MANUFACTURER
+    serial: str | None = None
+    mac: str | None = None
+    family: str | None = None
+    #: Pinned certificate (HTTPS devices).
+    fingerprint: str | None = None
+    #: A server fronting many devices (its identity may be its certificate).
+    hub: bool = False
+
+    @classmethod
+    def from_info(cls, info: ReceiverInfo, name: str | None, manufacturer: str) -> Probed:
+        """From a connected client's identity."""
+        return cls(
+            info.host,
+            info.port,
+            info.model,
+            name,
+            manufacturer,
+            serial=info.serial,
+            mac=info.mac,
+            family=info.family.value,
+        )
 
     @property
     def unique_id(self) -> str:
-        """The device's serial number, else its MAC address, else its address."""
-        return self.info.serial or self.info.mac or f"{self.info.host}:{self.info.port}"
+        """The device's serial number, else its MAC address, else its address.
+
+        A server without a serial number is known by its certificate.
+        """
+        if self.hub:
+            return self.serial or self.fingerprint or f"{self.host}:{self.port}"
+        return self.serial or self.mac or f"{self.host}:{self.port}"
 
     @property
     def title(self) -> str:
         """Entry title: the receiver's own name, else model and address."""
-        return self.name or f"{self.info.model} ({self.info.host})"
+        return self.name or f"{self.model or 'Device'} ({self.host})"
 
     def data(self) -> dict[str, Any]:
         """Entry data (without the device key, which only a new entry gets)."""
-        return {
-            CONF_HOST: self.info.host,
-            CONF_PORT: self.info.port,
-            CONF_FAMILY: self.info.family.value,
-            CONF_MODEL: self.info.model,
-            CONF_MAC: self.info.mac,
+        data: dict[str, Any] = {
+            CONF_HOST: self.host,
+            CONF_PORT: self.port,
+            CONF_FAMILY: self.family,
+            CONF_MODEL: self.model,
+            CONF_MAC: self.mac,
             CONF_MANUFACTURER: self.manufacturer,
-            CONF_SERIAL: self.info.serial,
+            CONF_SERIAL: self.serial,
         }
+        if self.fingerprint is not None:
+            data[CONF_FINGERPRINT] = self.fingerprint
+        return data
 
     def new_entry_data(self) -> dict[str, Any]:
         """Data of a new entry: its device key is its unique id, for good."""
@@ -144,7 +202,7 @@ async def probe(
         receiver = registry.create(manufacturer, host, port, mac=mac)
         try:
             info = await receiver.connect()
-            return Probed(info, receiver.state.device_id, manufacturer)
+            return Probed.from_info(info, receiver.state.device_id, manufacturer)
         finally:
             await receiver.disconnect()
 
@@ -158,7 +216,9 @@ async def detect(hass: HomeAssistant, host: str, port: int | None) -> Probed:
     Without any answer, the first manufacturer's error is raised.
     """
     first: DeviceError | None = None
-    for index, manufacturer in enumerate(registry.manufacturers()):
+    # Manufacturers that need credentials are only ever chosen by the user.
+    candidates = [m for m in registry.manufacturers() if m.auto_detect]
+    for index, manufacturer in enumerate(candidates):
         if index:
             async with _probe_limit(hass):
                 found = await manufacturer.detect(host, port, DETECT_WAIT)
@@ -170,6 +230,136 @@ async def detect(hass: HomeAssistant, host: str, port: int | None) -> Probed:
         except DeviceConnectionError as err:
             first = err  # nothing of this manufacturer there: ask the next
     raise first or DeviceConnectionError(f"nothing answers at {host}")
+
+
+async def read_fingerprint(hass: HomeAssistant, host: str, port: int) -> str:
+    """The SHA-256 fingerprint of the certificate presented at ``host:port``."""
+    async with _probe_limit(hass):
+        return await fetch_fingerprint(host, port)
+
+
+async def probe_secured(
+    hass: HomeAssistant,
+    manufacturer: Manufacturer,
+    host: str,
+    port: int,
+    *,
+    username: str | None,
+    secret: str | None,
+    fingerprint: str | None,
+) -> Probed:
+    """Check credentials (and the pinned certificate) with the manufacturer's probe.
+
+    Raises :class:`AuthenticationError` for refused credentials,
+    :class:`CertificateChangedError` when the device presents another
+    certificate than ``fingerprint``, :class:`WrongProtocolError` when
+    nothing of the manufacturer answers.
+    """
+    access = Access(
+        session=async_get_clientsession(hass),
+        username=username,
+        secret=secret,
+        fingerprint=fingerprint,
+    )
+    async with _probe_limit(hass):
+        try:
+            async with asyncio.timeout(SECURE_WAIT + 5):
+                if manufacturer.probe is None:
+                    return await _connect_secured(manufacturer, host, port, access)
+                result = await manufacturer.probe(host, port, SECURE_WAIT, access=access)
+        except TimeoutError as err:
+            raise DeviceConnectionError(f"{host}:{port} did not answer in time") from err
+    if result is None:
+        raise WrongProtocolError(f"no {manufacturer.name} device answers at {host}:{port}")
+    seen = result.fingerprint or fingerprint
+    if fingerprint is not None and seen is not None and seen != fingerprint:
+        raise CertificateChangedError(fingerprint, seen)
+    return Probed(
+        host,
+        port,
+        result.model,
+        result.name,
+        manufacturer.key,
+        serial=result.serial,
+        fingerprint=seen,
+        hub=manufacturer.is_hub,
+    )
+
+
+async def _connect_secured(
+    manufacturer: Manufacturer, host: str, port: int, access: Access
+) -> Probed:
+    """A full connect, for a manufacturer without a cheap probe."""
+    receiver = registry.create(manufacturer.key, host, port, access=access)
+    try:
+        info = await receiver.connect()
+        probed = Probed.from_info(info, receiver.state.device_id, manufacturer.key)
+    finally:
+        await receiver.disconnect()
+    probed.fingerprint = access.fingerprint
+    return probed
+
+
+@dataclass(slots=True)
+class SecuredTarget:
+    """A device that needs credentials or a pinned certificate, while a flow asks for them."""
+
+    manufacturer: Manufacturer
+    host: str
+    port: int
+    fingerprint: str | None = None
+    name: str | None = None
+    model: str | None = None
+
+    @property
+    def title(self) -> str:
+        """How the flow names the device before it is identified."""
+        return self.name or f"{self.model or self.manufacturer.name} ({self.host})"
+
+
+def _secret_fields(
+    manufacturer: Manufacturer, *, optional: bool = False
+) -> dict[probatio.Marker, Any]:
+    """Form fields for the manufacturer's secret (user name and password, or API key)."""
+    fields: dict[probatio.Marker, Any] = {}
+    if manufacturer.credential is Credential.PASSWORD:
+        fields[probatio.Required(CONF_USERNAME)] = selector.TextSelector(
+            selector.TextSelectorConfig(autocomplete="username")
+        )
+    if (key := secret_key(manufacturer)) is not None:
+        marker = probatio.Optional(key) if optional else probatio.Required(key)
+        fields[marker] = selector.TextSelector(
+            selector.TextSelectorConfig(
+                type=selector.TextSelectorType.PASSWORD, autocomplete="current-password"
+            )
+        )
+    return fields
+
+
+def _secrets(
+    manufacturer: Manufacturer,
+    user_input: Mapping[str, Any],
+    stored: Mapping[str, Any] | None = None,
+) -> dict[str, str]:
+    """The user name and secret entered (a blank secret keeps the ``stored`` one)."""
+    secrets: dict[str, str] = {}
+    if manufacturer.credential is Credential.PASSWORD:
+        entered = str(user_input.get(CONF_USERNAME) or "").strip()
+        secrets[CONF_USERNAME] = entered or manufacturer.username or ""
+    if (key := secret_key(manufacturer)) is not None:
+        value = user_input.get(key)
+        if not value and stored is not None:
+            value = stored.get(key)
+        secrets[key] = str(value or "")
+    return secrets
+
+
+def _secured_errors(err: DeviceError) -> tuple[dict[str, str], dict[str, str]]:
+    if isinstance(err, AuthenticationError):
+        return {"base": "forbidden_user" if err.forbidden else "invalid_auth"}, {}
+    if isinstance(err, CertificateChangedError):
+        return {"base": "certificate_changed"}, {}
+    return _errors_for(err)
 
 
 def device_key(entry: ConfigEntry) -> str:
@@ -237,6 +427,9 @@ class MicboardConfigFlow(ConfigFlow, domain=DOMAIN):
     MINOR_VERSION = 3
 
     _discovered: Probed
+    _target: SecuredTarget
+    #: User name and secret entered in a reconfigure flow (until validated).
+    _reconfigure_secrets: dict[str, str]
 
     @staticmethod
     @callback
@@ -302,6 +495,12 @@ class MicboardConfigFlow(ConfigFlow, domain=DOMAIN):
             manufacturer = user_input.get(CONF_MANUFACTURER, MANUFACTURER_AUTO)
             if port is not None:
                 self._async_abort_entries_match({CONF_HOST: host, CONF_PORT: port})
+            if manufacturer != MANUFACTURER_AUTO and is_secured(
+                chosen := registry.get(manufacturer)
+            ):
+                return await self._async_start_secured(
+                    SecuredTarget(chosen, host, port or chosen.default_port), user_input
+                )
             try:
                 if manufacturer == MANUFACTURER_AUTO:
                     probed = await detect(self.hass, host, port)
@@ -310,7 +509,7 @@ class MicboardConfigFlow(ConfigFlow, domain=DOMAIN):
             except DeviceError as err:
                 errors, placeholders = _errors_for(err)
             else:
-                port = probed.info.port
+                port = probed.port
                 self._async_abort_entries_match({CONF_HOST: host, CONF_PORT: port})
                 await self.async_set_unique_id(probed.unique_id)
                 self._abort_if_configured({CONF_HOST: host, CONF_PORT: port})
@@ -320,6 +519,100 @@ class MicboardConfigFlow(ConfigFlow, domain=DOMAIN):
             data_schema=self.add_suggested_values_to_schema(_user_schema(), user_input),
             errors=errors,
             description_placeholders=placeholders,
+        )
+
+    async def _async_start_secured(
+        self, target: SecuredTarget, user_input: dict[str, Any]
+    ) -> ConfigFlowResult:
+        """A device that needs credentials: read its certificate, then ask for them."""
+        self._async_abort_entries_match({CONF_HOST: target.host, CONF_PORT: target.port})
+        self._target = target
+        if not target.manufacturer.tls:
+            return await self.async_step_credentials()
+        try:
+            target.fingerprint = await read_fingerprint(self.hass, target.host, target.port)
+        except DeviceError:
+            return self.async_show_form(
+                step_id="user",
+                data_schema=self.add_suggested_values_to_schema(_user_schema(), user_input),
+                errors={"base": "cannot_connect"},
+            )
+        return await self.async_step_certificate()
+
+    async def async_step_certificate(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the device's certificate fingerprint; continuing trusts it from now on."""
+        target = self._target
+        if user_input is not None:
+            return await self.async_step_credentials()
+        return self.async_show_form(
+            step_id="certificate",
+            data_schema=probatio.Schema({}),
+            description_placeholders={
+                CONF_HOST: target.host,
+                CONF_PORT: str(target.port),
+                "fingerprint": target.fingerprint or "",
+            },
+        )
+
+    async def async_step_credentials(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the device's password (or API key) and check it before adding it."""
+        return await self._async_secured_form("credentials", user_input)
+
+    async def async_step_discovery_credentials(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """A discovered device: show it with its certificate and ask for its password."""
+        return await self._async_secured_form("discovery_credentials", user_input)
+
+    async def _async_secured_form(
+        self, step_id: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        target = self._target
+        manufacturer = target.manufacturer
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        if user_input is not None:
+            secrets = _secrets(manufacturer, user_input)
+            try:
+                probed = await probe_secured(
+                    self.hass,
+                    manufacturer,
+                    target.host,
+                    target.port,
+                    username=secrets.get(CONF_USERNAME),
+                    secret=secrets.get(secret_key(manufacturer) or ""),
+                    fingerprint=target.fingerprint,
+                )
+            except DeviceError as err:
+                errors, placeholders = _secured_errors(err)
+            else:
+                await self.async_set_unique_id(probed.unique_id, raise_on_progress=False)
+                self._abort_if_configured({CONF_HOST: target.host, CONF_PORT: target.port})
+                if probed.name is None:
+                    probed.name = target.name
+                if probed.model is None:
+                    probed.model = target.model
+                return self.async_create_entry(
+                    title=probed.title, data={**probed.new_entry_data(), **secrets}
+                )
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(
+                probatio.Schema(_secret_fields(manufacturer)),
+                {CONF_USERNAME: (user_input or {}).get(CONF_USERNAME) or manufacturer.username},
+            ),
+            errors=errors,
+            description_placeholders={
+                **placeholders,
+                CONF_NAME: target.title,
+                CONF_MODEL: target.model or manufacturer.name,
+                CONF_HOST: target.host,
+                "fingerprint": target.fingerprint or "",
+            },
         )
 
     async def async_step_dhcp(self, discovery_info: DhcpServiceInfo) -> ConfigFlowResult:
@@ -355,6 +648,8 @@ class MicboardConfigFlow(ConfigFlow, domain=DOMAIN):
             return self.async_abort(reason="wrong_protocol")
         host = discovery_info.host
         port = discovery_info.port or manufacturer.default_port
+        if is_secured(manufacturer):
+            return await self._async_secured_discovered(discovery_info, manufacturer, port)
         async with _probe_limit(self.hass):
             found = await manufacturer.detect(host, port, DETECT_WAIT)
         if found is None:
@@ -374,9 +669,40 @@ class MicboardConfigFlow(ConfigFlow, domain=DOMAIN):
         if probed.name is None:
             probed.name = found.name or _instance_name(discovery_info)
         self._discovered = probed
-        model = probed.info.model or _text(properties.get("model"))
+        model = probed.model or _text(properties.get("model"))
         self.context["title_placeholders"] = {"name": f"{probed.title} ({model})"}
         return await self.async_step_discovery_confirm()
+
+    async def _async_secured_discovered(
+        self, discovery_info: ZeroconfServiceInfo, manufacturer: Manufacturer, port: int
+    ) -> ConfigFlowResult:
+        """A device that needs credentials published itself: ask for them.
+
+        Nothing but its certificate is read before the user enters them; the
+        device identifier in its TXT record (or its address) stands in for
+        its serial number until then.
+        """
+        host = discovery_info.host
+        properties = discovery_info.properties
+        await self.async_set_unique_id(_text(properties.get("id")) or f"{host}:{port}")
+        self._abort_if_configured({CONF_HOST: host, CONF_PORT: port})
+        # Announced again at its configured address (under another id).
+        self._async_abort_entries_match({CONF_HOST: host, CONF_PORT: port})
+        target = SecuredTarget(
+            manufacturer,
+            host,
+            port,
+            name=_instance_name(discovery_info),
+            model=_text(properties.get("model")),
+        )
+        if manufacturer.tls:
+            try:
+                target.fingerprint = await read_fingerprint(self.hass, host, port)
+            except DeviceError:
+                return self.async_abort(reason="cannot_connect")
+        self._target = target
+        self.context["title_placeholders"] = {"name": target.title}
+        return await self.async_step_discovery_credentials()
 
     async def async_step_integration_discovery(
         self, discovery_info: dict[str, Any]
@@ -417,9 +743,51 @@ class MicboardConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id="discovery_confirm",
             description_placeholders={
                 CONF_NAME: probed.title,
-                CONF_MODEL: probed.info.model,
-                CONF_HOST: probed.info.host,
+                CONF_MODEL: probed.model or "",
+                CONF_HOST: probed.host,
             },
+        )
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """The device refused the stored credentials."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the new password (or API key), check it, store it and reload."""
+        entry = self._get_reauth_entry()
+        manufacturer = registry.get(entry.data[CONF_MANUFACTURER])
+        host = str(entry.data[CONF_HOST])
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        if user_input is not None:
+            secrets = _secrets(manufacturer, user_input)
+            try:
+                probed = await probe_secured(
+                    self.hass,
+                    manufacturer,
+                    host,
+                    int(entry.data.get(CONF_PORT, manufacturer.default_port)),
+                    username=secrets.get(CONF_USERNAME),
+                    secret=secrets.get(secret_key(manufacturer) or ""),
+                    fingerprint=entry.data.get(CONF_FINGERPRINT),
+                )
+            except DeviceError as err:
+                errors, placeholders = _secured_errors(err)
+            else:
+                stored_serial = entry.data.get(CONF_SERIAL)
+                if stored_serial and probed.serial and probed.serial != stored_serial:
+                    return self.async_abort(reason="wrong_device")
+                return self.async_update_reload_and_abort(entry, data_updates=secrets)
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=self.add_suggested_values_to_schema(
+                probatio.Schema(_secret_fields(manufacturer)),
+                {CONF_USERNAME: username_of(manufacturer, {**entry.data, **(user_input or {})})},
+            ),
+            errors=errors,
+            description_placeholders={**placeholders, CONF_NAME: entry.title, CONF_HOST: host},
         )
 
     async def async_step_reconfigure(
@@ -429,6 +797,9 @@ class MicboardConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reconfigure_entry()
         if entry.unique_id == VENUE_UNIQUE_ID:
             return self.async_abort(reason="venue_not_reconfigurable")
+        if is_secured(manufacturer := manufacturer_of(entry.data)):
+            assert manufacturer is not None
+            return await self._async_reconfigure_secured(entry, manufacturer, user_input)
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         if user_input is not None:
@@ -457,18 +828,103 @@ class MicboardConfigFlow(ConfigFlow, domain=DOMAIN):
             description_placeholders=placeholders,
         )
 
-    async def _async_reconfigured(self, entry: ConfigEntry, probed: Probed) -> ConfigFlowResult:
+    async def _async_reconfigure_secured(
+        self, entry: ConfigEntry, manufacturer: Manufacturer, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        """Change the address and the secret; a different certificate is shown first."""
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        if user_input is not None:
+            host = user_input[CONF_HOST].strip()
+            port = int(user_input[CONF_PORT])
+            self._abort_if_other_entry_at(host, port, besides=entry)
+            self._reconfigure_secrets = _secrets(manufacturer, user_input, entry.data)
+            stored = entry.data.get(CONF_FINGERPRINT)
+            self._target = SecuredTarget(manufacturer, host, port, fingerprint=stored)
+            if manufacturer.tls:
+                try:
+                    seen = await read_fingerprint(self.hass, host, port)
+                except DeviceError as err:
+                    errors, placeholders = _errors_for(err)
+                else:
+                    if seen != stored:
+                        self._target.fingerprint = seen
+                        return await self.async_step_reconfigure_certificate()
+            if not errors:
+                return await self._async_finish_reconfigure_secured(entry)
+        return self._show_reconfigure_secured(entry, manufacturer, user_input, errors, placeholders)
+
+    def _show_reconfigure_secured(
+        self,
+        entry: ConfigEntry,
+        manufacturer: Manufacturer,
+        user_input: dict[str, Any] | None,
+        errors: dict[str, str],
+        placeholders: dict[str, str],
+    ) -> ConfigFlowResult:
+        address = _address_schema(entry.data[CONF_HOST], entry.data.get(CONF_PORT, DEFAULT_PORT))
+        schema = probatio.Schema({**address.schema, **_secret_fields(manufacturer, optional=True)})
+        suggested = {CONF_USERNAME: username_of(manufacturer, {**entry.data, **(user_input or {})})}
+        if user_input is not None:
+            suggested |= {k: user_input[k] for k in (CONF_HOST, CONF_PORT) if k in user_input}
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(schema, suggested),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    async def async_step_reconfigure_certificate(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the other certificate the device at the new address presents."""
+        entry = self._get_reconfigure_entry()
+        if user_input is not None:
+            return await self._async_finish_reconfigure_secured(entry)
+        return self.async_show_form(
+            step_id="reconfigure_certificate",
+            data_schema=probatio.Schema({}),
+            description_placeholders={
+                CONF_NAME: entry.title,
+                CONF_HOST: self._target.host,
+                "old": str(entry.data.get(CONF_FINGERPRINT) or "-"),
+                "new": self._target.fingerprint or "",
+            },
+        )
+
+    async def _async_finish_reconfigure_secured(self, entry: ConfigEntry) -> ConfigFlowResult:
+        target = self._target
+        manufacturer = target.manufacturer
+        secrets = self._reconfigure_secrets
+        try:
+            probed = await probe_secured(
+                self.hass,
+                manufacturer,
+                target.host,
+                target.port,
+                username=secrets.get(CONF_USERNAME),
+                secret=secrets.get(secret_key(manufacturer) or ""),
+                fingerprint=target.fingerprint,
+            )
+        except DeviceError as err:
+            errors, placeholders = _secured_errors(err)
+            return self._show_reconfigure_secured(entry, manufacturer, None, errors, placeholders)
+        return await self._async_reconfigured(entry, probed, secrets)
+
+    async def _async_reconfigured(
+        self, entry: ConfigEntry, probed: Probed, extra: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         stored_mac = entry.data.get(CONF_MAC)
         stored_serial = entry.data.get(CONF_SERIAL)
         if stored_serial is not None:
-            if probed.info.serial is not None and probed.info.serial != stored_serial:
+            if probed.serial is not None and probed.serial != stored_serial:
                 return self.async_abort(reason="wrong_device")
             unique_id = entry.unique_id
         elif stored_mac is not None:
-            if probed.info.mac is not None:
-                if probed.info.mac != stored_mac:
+            if probed.mac is not None:
+                if probed.mac != stored_mac:
                     return self.async_abort(reason="wrong_device")
-            elif (model := entry.data.get(CONF_MODEL)) is not None and model != probed.info.model:
+            elif (model := entry.data.get(CONF_MODEL)) is not None and model != probed.model:
                 # The MAC cannot be read here: a different model is proof enough.
                 return self.async_abort(reason="wrong_device")
             unique_id = entry.unique_id
@@ -497,9 +953,10 @@ class MicboardConfigFlow(ConfigFlow, domain=DOMAIN):
             entry,
             unique_id=unique_id,
             data_updates={
-                **probed.data(),
-                CONF_MAC: probed.info.mac or stored_mac,
-                CONF_SERIAL: probed.info.serial or stored_serial,
+                **{key: value for key, value in probed.data().items() if value is not None},
+                **(extra or {}),
+                CONF_MAC: probed.mac or stored_mac,
+                CONF_SERIAL: probed.serial or stored_serial,
                 CONF_DEVICE_KEY: device_key(entry),
             },
         )

@@ -16,6 +16,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from homeassistant.util import slugify
 from yarl import URL
 
+from . import secure
 from .const import (
     CONF_BATTERY_LOW,
     CONF_CHANNELS,
@@ -222,11 +223,15 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
                 translation_placeholders={"host": self.receiver.host, "error": str(err)},
             ) from err
         except DeviceError as err:
+            if (access_error := secure.setup_error(self.hass, self.config_entry, err)) is not None:
+                # Refused credentials or a changed certificate: only the user can help.
+                raise access_error from err
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key=error_key(err),
                 translation_placeholders={"host": self.receiver.host, "error": str(err)},
             ) from err
+        secure.async_certificate_accepted(self.hass, self.config_entry.entry_id)
         self.configured = dataclasses.replace(self.receiver.info)
         self._unsubscribe = [
             self.receiver.subscribe(self._handle_update),
@@ -439,6 +444,12 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
                 self.hass.async_create_task(
                     self._async_receiver_changed(new), f"{DOMAIN} receiver changed"
                 )
+            return
+        if secure.is_access_problem(err):
+            # Refused credentials or a changed certificate: stop (one reload) until fixed.
+            if not self._changing:
+                self._changing = True
+                secure.async_access_problem(self.hass, entry, err)
             return
         if not isinstance(err, PERMANENT_ERRORS):
             return

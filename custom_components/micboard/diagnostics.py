@@ -14,6 +14,7 @@ from .assignments import async_get_manager
 from .const import CONF_DEVICE_KEY
 from .coordinator import MicboardConfigEntry, MicboardCoordinator
 from .hub import MicboardHub
+from .secure import SECRET_KEYS
 from .venue import VenueSummary
 
 TO_REDACT = {
@@ -28,6 +29,8 @@ TO_REDACT = {
     "unique_id",
     "performer",
     "contact",
+    # Passwords and API keys of HTTPS devices (the certificate fingerprint is public).
+    *SECRET_KEYS,
 }
 
 

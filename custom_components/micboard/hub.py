@@ -20,12 +20,13 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_connect, async_dispatcher_send
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.update_coordinator import UpdateFailed
 
+from . import secure
 from .alerts import AlertEngine, AlertSettings
 from .assignments import async_get_manager
 from .const import CONF_DEVICE_KEY, DOMAIN, LOGGER, SIGNAL_RECEIVERS_CHANGED
@@ -36,7 +37,7 @@ from .coordinator import (
     error_key,
     receiver_entries,
 )
-from .devices import AuthenticationError, DeviceError, Hub, Receiver
+from .devices import AuthenticationError, CertificateChangedError, DeviceError, Hub, Receiver
 
 type MicboardHubConfigEntry = ConfigEntry[MicboardHub]
 
@@ -96,12 +97,9 @@ class MicboardHub:
         """Connect the server, register its device and one coordinator per device."""
         try:
             await self.hub.connect()
-        except AuthenticationError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN,
-                translation_key=error_key(err),
-                translation_placeholders={"host": self.hub.host, "error": str(err)},
-            ) from err
+        except (AuthenticationError, CertificateChangedError) as err:
+            # Reauthentication, or the repair issue for the new certificate.
+            raise (secure.setup_error(self.hass, self.entry, err) or ConfigEntryError()) from err
         except PERMANENT_ERRORS as err:
             raise ConfigEntryError(
                 translation_domain=DOMAIN,
@@ -212,8 +210,10 @@ class MicboardHub:
 
     @callback
     def _problem(self, err: DeviceError | None) -> None:
-        if isinstance(err, AuthenticationError):
-            self.entry.async_start_reauth(self.hass)
+        if err is None:
+            secure.async_certificate_accepted(self.hass, self.entry.entry_id)
+        elif secure.is_access_problem(err):
+            secure.async_access_problem(self.hass, self.entry, err)
 
     async def _async_sync(self) -> None:
         """Follow the server's list: start new devices, retire removed ones."""

@@ -10,7 +10,9 @@ from homeassistant.core import HomeAssistant
 import probatio
 
 from .assignments import ISSUE_UNREADABLE, async_get_manager
+from .certificate_repairs import CertificateChangedFlow
 from .channel_repairs import create_flow, is_vanished_issue
+from .secure import is_certificate_issue
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -54,8 +56,10 @@ class StartAfreshFlow(RepairsFlow):
 async def async_create_fix_flow(
     hass: HomeAssistant, issue_id: str, data: dict[str, str | int | float | None] | None
 ) -> RepairsFlow:
-    """Create the flow for the assignments issue."""
+    """Create the flow for a fixable issue."""
     if is_vanished_issue(issue_id):
         return create_flow(issue_id, data)
+    if is_certificate_issue(issue_id):
+        return CertificateChangedFlow(data)
     assert issue_id == ISSUE_UNREADABLE
     return StartAfreshFlow()
