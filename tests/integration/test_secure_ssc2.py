@@ -32,6 +32,7 @@ from custom_components.micboard.const import CONF_FINGERPRINT, CONF_MANUFACTURER
 from custom_components.micboard.devices.sennheiser.ssc2 import client as ssc2_client
 from custom_components.micboard.secure import certificate_issue_id
 from simulator.sennheiser_v2 import DEFAULT_API_PASSWORD, Ssc2Device, create_ssc2_device
+from simulator.sennheiser_v2.device import INITIAL_PASSWORD
 from tests.protocol_ssc2.helpers import FAST as SSC2_FAST
 
 from .helpers import wait_for
@@ -116,6 +117,24 @@ async def test_add_ewdx_in_secure_mode(hass: HomeAssistant, ssc2: Start) -> None
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
+
+
+async def test_first_setup_user_is_refused_before_the_entry_exists(
+    hass: HomeAssistant, ssc2: Start
+) -> None:
+    """``initialSennheiser`` may read the name but nothing else: the flow says so at once."""
+    device = await ssc2()
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: "127.0.0.1", CONF_PORT: device.port, CONF_MANUFACTURER: KEY}
+    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_USERNAME: "initialSennheiser", CONF_PASSWORD: INITIAL_PASSWORD}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "forbidden_user"}
+    assert not hass.config_entries.async_entries(DOMAIN)
 
 
 async def test_password_changed_on_the_device(hass: HomeAssistant, ssc2: Start) -> None:

@@ -87,6 +87,11 @@ async def _identity(
         if access.secret is not None:
             raise
         return data, None
+    if access.secret is not None:
+        # Some users may read the name but nothing else (initialSennheiser is
+        # refused everywhere but first-time setup): check a resource the
+        # client needs, so a user it cannot work with is refused here.
+        await api.call("GET", "/api/device/state")
     name = None
     if site.ok and isinstance(site.data, dict):
         name = clean_text(site.data.get("deviceName"), DEVICE_NAME_WIDTH)
