@@ -110,14 +110,15 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         description=(
             "Start a simulated venue of six Shure receivers, a Sennheiser EW-DX EM 4 and a "
-            "CHG 70N charger, and a real Home Assistant "
+            "CHG 70N charger, an EW-DX EM 2 in secure mode, a Spectera base station and a "
+            "Shure System API server, and a real Home Assistant "
             "with Micboard, all on 127.0.0.1, and open it on the Micboard board. "
             "The first run sets up Python and Home Assistant in .venv (a few minutes)."
         ),
     )
     parser.add_argument("--port", type=int, default=PORT, help="Home Assistant's HTTP port")
     parser.add_argument(
-        "--base-port", type=int, default=BASE_PORT, help="first receiver's port (eight in a row)"
+        "--base-port", type=int, default=BASE_PORT, help="first receiver's port (ten in a row)"
     )
     parser.add_argument(
         "--control-port", type=int, default=CONTROL_PORT, help="simulator control API"

@@ -4,7 +4,9 @@ Shared by ``scripts/demo.py`` (``demo/config``, fixed ports unless told
 otherwise) and the stack-level tests.  Everything listens on 127.0.0.1 only:
 
 1. the simulator runs the named demo venue, one receiver of each Shure family,
-   an EW-DX EM 4 and a CHG 70N (``python -m simulator venue --live``, names
+   an EW-DX EM 4 and a CHG 70N, an EW-DX EM 2 in secure mode and a Spectera
+   base station (SSCv2 over HTTPS), and a Shure System API server
+   (``python -m simulator venue --live --secure --system-api-port 0``, names
    from ``simulator/venue.py``);
 2. Home Assistant runs from the given folder with an explicit list of the
    integrations the board needs (no ``default_config``, nothing that reaches
@@ -12,7 +14,9 @@ otherwise) and the stack-level tests.  Everything listens on 127.0.0.1 only:
 3. onboarding is completed through Home Assistant's own API, the HTTP
    settings are confirmed, and every receiver is added through the Micboard
    config flow (optionally with live metering), Sennheiser SSC v1 devices
-   included;
+   included; HTTPS devices go through the certificate and credentials steps,
+   where the fingerprint Home Assistant shows must be the one the simulator
+   printed;
 4. the board is created through Home Assistant's websocket API — a storage
    dashboard in the sidebar holding the Micboard card, made the default
    panel, so the running Home Assistant opens on it without a restart.
@@ -38,7 +42,7 @@ from urllib.parse import quote
 
 import aiohttp
 
-from simulator.venue import DEMO_PERFORMERS, DEMO_VENUE, VENUE_MODELS
+from simulator.venue import DEMO_PERFORMERS, DEMO_VENUE, SECURE_VENUE_MODELS, VENUE_MODELS
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -46,7 +50,10 @@ HOST = "127.0.0.1"
 USERNAME = "demo"
 PASSWORD = "micboard-demo"  # noqa: S105 - a local demo's documented login
 CLIENT_ID = "http://127.0.0.1/"
-VENUE_SIZE = len(VENUE_MODELS)  # devices in ``python -m simulator venue``
+SSC2_MANUFACTURER = "sennheiser_ssc2"
+SYSTEM_API_MANUFACTURER = "shure_system_api"
+#: Devices on consecutive ports in ``python -m simulator venue --secure``.
+VENUE_SIZE = len(VENUE_MODELS) + len(SECURE_VENUE_MODELS)
 #: Printed (after ``demo: ``) for each SSC v1 device the config flow does not take.
 METER_RATE_MS = 1000  # the integration's fastest (and default) metering interval
 DASHBOARD = "micboard-board"  # a dashboard URL needs a hyphen
@@ -234,12 +241,19 @@ async def add_receivers(
             headers=headers,
         ) as response:
             flow = await response.json()
+        address: dict[str, Any] = {"host": HOST, "port": port}
+        if receiver.get("transport") == "https":
+            address["manufacturer"] = SSC2_MANUFACTURER
+        elif "api_key" in receiver:
+            address["manufacturer"] = SYSTEM_API_MANUFACTURER
         async with session.post(
             f"{base}/api/config/config_entries/flow/{flow['flow_id']}",
-            json={"host": "127.0.0.1", "port": port},
+            json=address,
             headers=headers,
         ) as response:
             result = await response.json()
+        if "manufacturer" in address and result.get("step_id") == "certificate":
+            result = await _trust_and_log_in(session, base, headers, receiver, result)
         if result.get("type") == "create_entry":
             log(f"added {receiver['model']} on port {port} as {result['title']!r}")
         elif result.get("reason") == "already_configured":
@@ -248,6 +262,33 @@ async def add_receivers(
             raise RuntimeError(
                 f"could not add the {receiver['model']} on port {port}: {json.dumps(result)}"
             )
+
+
+async def _trust_and_log_in(
+    session: aiohttp.ClientSession,
+    base: str,
+    headers: dict[str, str],
+    device: dict[str, Any],
+    result: dict[str, Any],
+) -> dict[str, Any]:
+    """Accept the certificate the simulator printed, then give the password or API key."""
+    shown = result.get("description_placeholders", {}).get("fingerprint")
+    if shown != device["fingerprint"]:
+        raise RuntimeError(
+            f"{device['model']} on port {device['port']}: Home Assistant shows certificate "
+            f"{shown}, the simulator printed {device['fingerprint']}"
+        )
+    url = f"{base}/api/config/config_entries/flow/{result['flow_id']}"
+    async with session.post(url, json={}, headers=headers) as response:
+        result = await response.json()
+    secret = (
+        {"api_key": device["api_key"]}
+        if "api_key" in device
+        else {"username": device["username"], "password": device["password"]}
+    )
+    async with session.post(url, json=secret, headers=headers) as response:
+        answer: dict[str, Any] = await response.json()
+    return answer
 
 
 def _free(port: int, kind: int) -> bool:
@@ -295,6 +336,7 @@ class Stack:
     base: str
     control: str
     token: str = ""
+    #: Simulated devices, then System API servers (as the control API lists them).
     receivers: list[dict[str, Any]] = field(default_factory=list)
     entry_ids: list[str] = field(default_factory=list)
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
@@ -608,7 +650,8 @@ async def running_stack(
                 subprocess.Popen(  # noqa: ASYNC220, S603 - our own simulator, kept running
                     [
                         *(PYTHON, "-m", "simulator", "venue"),
-                        *("--base-port", str(base_port), "--live"),
+                        *("--base-port", str(base_port), "--live", "--secure"),
+                        *("--system-api-port", "0"),
                         *("--control-port", str(control_port)),
                         *announce,
                     ],
@@ -634,6 +677,8 @@ async def running_stack(
             await wait_http(session, f"{stack.control}/receivers", 30)
             async with session.get(f"{stack.control}/receivers") as response:
                 stack.receivers = (await response.json())["receivers"]
+            async with session.get(f"{stack.control}/system-api") as response:
+                stack.receivers += (await response.json())["servers"]
             await wait_http(session, f"{stack.base}/api/onboarding", 300)
             stack.token = await onboard_or_login(session, stack.base)
             await confirm_http_config(stack)
