@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 import dataclasses
+from functools import lru_cache
+import math
 from typing import Any
+import zlib
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import slugify
@@ -114,7 +118,10 @@ def configuration_url(info: ReceiverInfo) -> str | None:
     return str(URL.build(scheme="http", host=info.host, port=port, path="/"))
 
 
+@lru_cache(maxsize=8192)
 def _slug(name: str | None) -> str:
+    # Names are compared against every Micboard device's on each registration:
+    # remembered, a venue of hundreds of devices costs lookups, not slugify runs.
     return slugify(name or "")
 
 
@@ -145,10 +152,15 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
         self._unsubscribe: list[Callable[[], None]] = []
         self._meter_flush: CALLBACK_TYPE | None = None
         self._metered_channels: set[int] = set()
+        self._meter_flushed_at = -math.inf
         self._last_meter_at = -METER_LIVE_WINDOW
         #: Channels touched by the update being delivered (``None``: everything),
         #: so channel entities of other channels can skip writing their state.
         self.changed_channels: frozenset[int] | None = None
+        #: The update being delivered carries meters only (RF and audio levels):
+        #: entities that show no meter skip it.
+        self.meters_only = False
+        self._device_infos: dict[int | None, DeviceInfo] = {}
         self._meter_listeners: list[Callable[[Update], None]] = []
         #: Pending state writes: channel numbers, ``None`` for receiver-wide.
         self._dirty: set[int | None] = set()
@@ -263,7 +275,7 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
                 self._metered_channels.add(update.channel)
             if self._meter_flush is None:
                 self._meter_flush = async_call_later(
-                    self.hass, METER_STATE_INTERVAL, self._flush_meters
+                    self.hass, self._meter_delay(), self._flush_meters
                 )
             return
         if update.channel is not None and "name" in update.fields:
@@ -323,17 +335,36 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
     @callback
     def _flush_meters(self, _now: object) -> None:
         self._meter_flush = None
+        self._meter_flushed_at = self.hass.loop.time()
         channels, self._metered_channels = frozenset(self._metered_channels), set()
         if self.last_update_success:
-            self._publish(channels)
+            self._publish(channels, meters_only=True)
+
+    def _meter_delay(self) -> float:
+        """Seconds to the receiver's next meter flush slot.
+
+        Each receiver flushes at its own phase within :data:`METER_STATE_INTERVAL`
+        (fixed by its device key), so the flushes of a venue's receivers spread
+        over the interval instead of piling into the same moments; a receiver
+        still flushes at most once per interval.
+        """
+        interval = METER_STATE_INTERVAL.total_seconds()
+        phase = (zlib.crc32(self.device_key.encode()) % 1000) / 1000 * interval
+        now = self.hass.loop.time()
+        # Half an interval after the last flush at the earliest: a timer that
+        # fired a hair early cannot make room for a second flush in its slot.
+        start = max(now, self._meter_flushed_at + interval / 2)
+        return start - now + interval - (start - phase) % interval
 
     @callback
-    def _publish(self, channels: frozenset[int] | None) -> None:
+    def _publish(self, channels: frozenset[int] | None, *, meters_only: bool = False) -> None:
         self.changed_channels = channels
+        self.meters_only = meters_only
         try:
             self.async_set_updated_data(self.receiver.state)
         finally:
             self.changed_channels = None
+            self.meters_only = False
 
     @callback
     def _handle_connection(self, connected: bool) -> None:
@@ -494,6 +525,14 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
     def channel_key(self, channel: int) -> str:
         """Identifier of a channel's device."""
         return f"{self.device_key}-{channel}"
+
+    def device_info(self, channel: int | None) -> DeviceInfo:
+        """The device of the receiver (``None``) or of a channel, shared by its entities."""
+        info = self._device_infos.get(channel)
+        if info is None:
+            key = self.device_key if channel is None else self.channel_key(channel)
+            info = self._device_infos[channel] = DeviceInfo(identifiers={(DOMAIN, key)})
+        return info
 
     @property
     def device_key(self) -> str:

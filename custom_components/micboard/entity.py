@@ -1,43 +1,89 @@
-"""Base entities: one for the receiver, one for each of its channels."""
+"""Base entities: one for the receiver, one for each of its channels.
+
+Coordinator updates write an entity's state only when what it would show
+changed: the rendered state, its extra attributes and availability are kept
+from the last write, and an update that leaves them as they were writes
+nothing (no ``state_changed``, no ``state_reported``, no recorder row).
+"""
 
 from __future__ import annotations
 
+from typing import Any, Final
+
 from homeassistant.core import callback
-from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .assignments import Assignment, AssignmentManager, async_get_manager
-from .const import DOMAIN, SIGNAL_ASSIGNMENTS_CHANGED
+from .const import SIGNAL_ASSIGNMENTS_CHANGED
 from .coordinator import MicboardCoordinator
 from .devices import ChannelState
 
+#: Nothing known about the last write: the next update writes.
+_UNWRITTEN: Final = object()
 
-class MicboardEntity(CoordinatorEntity[MicboardCoordinator]):
-    """An entity of the receiver device."""
+
+class _WritesOnChange(CoordinatorEntity[MicboardCoordinator]):
+    """Writes its state on coordinator updates only when it would look different."""
 
     _attr_has_entity_name = True
+    #: What the last coordinator-driven write showed (:data:`_UNWRITTEN`: unknown).
+    _written: object = _UNWRITTEN
+    #: Rendered by the update that asked for the write in progress.
+    _rendering: tuple[Any, ...] | None = None
+    #: Follows meter flushes (RF and audio level); others skip meter-only updates.
+    metered: bool = False
+
+    def rendered(self) -> tuple[Any, ...]:
+        """What the entity shows now: availability, state and extra attributes."""
+        if not self.available:
+            return (False,)
+        return (True, self.state, self.extra_state_attributes)
+
+    @callback
+    def _write_if_changed(self) -> None:
+        if self.coordinator.meters_only and not self.metered:
+            return
+        rendered = self.rendered()
+        if rendered == self._written:
+            return
+        self._rendering = rendered
+        self.async_write_ha_state()
+
+    @callback
+    def _async_write_ha_state(self) -> None:
+        # Every write (coordinator, registry change, assignment, first add)
+        # remembers what it showed, so the next update can tell a change.
+        rendered, self._rendering = self._rendering, None
+        if rendered is None:
+            try:
+                rendered = self.rendered()
+            except Exception:  # the write below reports it
+                rendered = _UNWRITTEN
+        self._written = rendered
+        super()._async_write_ha_state()
+
+
+class MicboardEntity(_WritesOnChange):
+    """An entity of the receiver device."""
 
     def __init__(self, coordinator: MicboardCoordinator, description: EntityDescription) -> None:
         """Attach the entity to the receiver device."""
         super().__init__(coordinator)
         self.entity_description = description
-        key = coordinator.device_key
-        self._attr_unique_id = f"{key}-{description.key}"
-        self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, key)})
+        self._attr_unique_id = f"{coordinator.device_key}-{description.key}"
+        self._attr_device_info = coordinator.device_info(None)
 
     @callback
     def _handle_coordinator_update(self) -> None:
         """Write the state for receiver-wide changes, not for a channel's."""
         if self.coordinator.changed_channels is None:
-            super()._handle_coordinator_update()
+            self._write_if_changed()
 
 
-class MicboardChannelEntity(CoordinatorEntity[MicboardCoordinator]):
+class MicboardChannelEntity(_WritesOnChange):
     """An entity of one channel's device (a child of the receiver)."""
-
-    _attr_has_entity_name = True
 
     def __init__(
         self, coordinator: MicboardCoordinator, description: EntityDescription, channel: int
@@ -46,11 +92,9 @@ class MicboardChannelEntity(CoordinatorEntity[MicboardCoordinator]):
         super().__init__(coordinator)
         self.entity_description = description
         self.channel_number = channel
-        key = coordinator.device_key
-        self._attr_unique_id = f"{key}-{channel}-{description.key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, coordinator.channel_key(channel))}
-        )
+        self._attr_unique_id = f"{coordinator.device_key}-{channel}-{description.key}"
+        # One shared DeviceInfo per channel, not a copy per entity.
+        self._attr_device_info = coordinator.device_info(channel)
 
     @property
     def channel(self) -> ChannelState:
@@ -62,7 +106,7 @@ class MicboardChannelEntity(CoordinatorEntity[MicboardCoordinator]):
         """Write the state only when this channel (or everything) changed."""
         changed = self.coordinator.changed_channels
         if changed is None or self.channel_number in changed:
-            super()._handle_coordinator_update()
+            self._write_if_changed()
 
 
 class MicboardAssignmentEntity(MicboardChannelEntity):

@@ -321,6 +321,7 @@ class MicboardChannelSensor(MicboardChannelEntity, SensorEntity):
     ) -> None:
         """Attach the sensor to its channel (or charger bay)."""
         super().__init__(coordinator, description, channel)
+        self.metered = description.metered
         if description.charger_default and coordinator.is_charger:
             self._attr_entity_registry_enabled_default = True
 
