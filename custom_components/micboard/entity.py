@@ -55,13 +55,14 @@ class _WritesOnChange(CoordinatorEntity[MicboardCoordinator]):
     def _async_write_ha_state(self) -> None:
         # Every write (coordinator, registry change, assignment, first add)
         # remembers what it showed, so the next update can tell a change.
-        rendered, self._rendering = self._rendering, None
-        if rendered is None:
+        written: object = self._rendering
+        self._rendering = None
+        if written is None:
             try:
-                rendered = self.rendered()
+                written = self.rendered()
             except Exception:  # the write below reports it
-                rendered = _UNWRITTEN
-        self._written = rendered
+                written = _UNWRITTEN
+        self._written = written
         super()._async_write_ha_state()
 
 
