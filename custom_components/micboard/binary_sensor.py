@@ -18,6 +18,7 @@ from .coordinator import MicboardConfigEntry
 from .devices import Capability, ChannelState
 from .entity import MicboardChannelEntity, MicboardEntity
 from .helpers import battery_low
+from .pacing import async_add_by_channel
 
 PARALLEL_UPDATES = 0
 
@@ -109,7 +110,7 @@ async def async_setup_entry(
         if (description.requires is None or description.requires in capabilities)
         and (description.unless is None or description.unless not in capabilities)
     )
-    async_add_entities(entities)
+    await async_add_by_channel(async_add_entities, entities)
 
 
 class MicboardChannelBinarySensor(MicboardChannelEntity, BinarySensorEntity):

@@ -16,6 +16,7 @@ from .const import DOMAIN
 from .coordinator import MicboardConfigEntry, MicboardCoordinator
 from .devices import Capability, DeviceError
 from .entity import MicboardChannelEntity, MicboardEntity
+from .pacing import async_add_by_channel
 
 PARALLEL_UPDATES = 1
 
@@ -42,7 +43,7 @@ async def async_setup_entry(
             MicboardIdentifyChannel(coordinator, IDENTIFY, channel)
             for channel in range(1, coordinator.receiver.info.channel_count + 1)
         )
-    async_add_entities(entities)
+    await async_add_by_channel(async_add_entities, entities)
 
 
 async def _identify(coordinator: MicboardCoordinator, channel: int | None) -> None:

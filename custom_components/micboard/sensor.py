@@ -32,6 +32,7 @@ from .coordinator import MicboardConfigEntry, MicboardCoordinator
 from .devices import Capability, ChannelState, ReceiverState
 from .entity import MicboardChannelEntity, MicboardEntity
 from .helpers import battery_level
+from .pacing import async_add_by_channel
 from .runout import runs_out_at
 from .venue import VENUE_DEVICE, VenueSummary
 
@@ -294,7 +295,7 @@ async def async_setup_entry(
         and (description.unless is None or description.unless not in capabilities)
         and (audio or not description.audio)
     )
-    async_add_entities(entities)
+    await async_add_by_channel(async_add_entities, entities)
 
 
 class MicboardReceiverSensor(MicboardEntity, SensorEntity):

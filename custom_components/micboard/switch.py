@@ -13,6 +13,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .assignments import Assignment, channel_key
 from .coordinator import MicboardConfigEntry
 from .entity import MicboardAssignmentEntity
+from .pacing import async_add_by_channel
 
 PARALLEL_UPDATES = 0
 
@@ -30,9 +31,12 @@ async def async_setup_entry(
     coordinator = entry.runtime_data
     if not coordinator.carries_performers:
         return  # a charger's bays hold packs, not performers
-    async_add_entities(
-        MicboardAlertsSwitch(coordinator, ALERTS, channel)
-        for channel in range(1, coordinator.receiver.info.channel_count + 1)
+    await async_add_by_channel(
+        async_add_entities,
+        (
+            MicboardAlertsSwitch(coordinator, ALERTS, channel)
+            for channel in range(1, coordinator.receiver.info.channel_count + 1)
+        ),
     )
 
 

@@ -19,6 +19,7 @@ from .assignments import (
 from .const import DOMAIN
 from .coordinator import MicboardConfigEntry
 from .entity import MicboardAssignmentEntity
+from .pacing import async_add_by_channel
 
 PARALLEL_UPDATES = 0
 
@@ -39,9 +40,12 @@ async def async_setup_entry(
     coordinator = entry.runtime_data
     if not coordinator.carries_performers:
         return  # a charger's bays hold packs, not performers
-    async_add_entities(
-        MicboardPerformer(coordinator, PERFORMER, channel)
-        for channel in range(1, coordinator.receiver.info.channel_count + 1)
+    await async_add_by_channel(
+        async_add_entities,
+        (
+            MicboardPerformer(coordinator, PERFORMER, channel)
+            for channel in range(1, coordinator.receiver.info.channel_count + 1)
+        ),
     )
 
 

@@ -8,18 +8,24 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_STATE_CHANGED, EVENT_STATE_REPORTED
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import EntityPlatform
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.micboard import coordinator as coordinator_module, venue
+from custom_components.micboard.const import DOMAIN
 from custom_components.micboard.devices import ChannelState
 
-from .helpers import state_of, wait_for
+from .helpers import entry_for, state_of, wait_for
 
 #: The test interval of meter-driven writes (``fast_meter_states``).
 METER_INTERVAL = 0.5
@@ -172,15 +178,20 @@ async def test_meter_states_are_written_at_most_once_per_interval(
 
 @pytest.fixture
 def battery_checks(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    """Count the venue's battery checks."""
+    """Count the venue's battery checks and receiver recounts."""
     calls: Counter[str] = Counter()
-    real = venue.battery_low
+    real_check, real_count = venue.battery_low, venue.count_receiver
 
-    def counted(channel: ChannelState, threshold: int = 20) -> bool | None:
+    def check(channel: ChannelState, threshold: int = 20) -> bool | None:
         calls["battery_low"] += 1
-        return real(channel, threshold)
+        return real_check(channel, threshold)
 
-    monkeypatch.setattr(venue, "battery_low", counted)
+    def count(coordinator: Any) -> venue.Counts:
+        calls["count_receiver"] += 1
+        return real_count(coordinator)
+
+    monkeypatch.setattr(venue, "battery_low", check)
+    monkeypatch.setattr(venue, "count_receiver", count)
     return calls
 
 
@@ -213,20 +224,21 @@ async def test_venue_work_per_receiver_and_per_change_does_not_grow_with_the_ven
         battery_checks.clear()
         slugs.clear()
         entries.append(await setup_receiver(receiver))
-        costs.append((battery_checks["battery_low"], slugs["slugify"]))
+        costs.append((battery_checks["count_receiver"], slugs["slugify"]))
     low = "sensor.micboard_transmitters_with_low_battery"
     assert state_of(hass, low) == "0"
-    # Adding the eighth receiver costs what adding the third did: its own four
-    # channels are counted and its own five device names slugified, nothing more.
+    # Adding the eighth receiver costs what adding the third did: it alone is
+    # counted (not the seven before it) and its own device names slugified.
     third, last = costs[2], costs[-1]
-    assert last[0] <= third[0] <= 3 * 4, costs
+    assert last[0] <= max(third[0], 3) < 7, costs
     assert last[1] <= third[1] <= 4 * 5, costs
 
-    # A change on one channel recounts that receiver's channels only.
+    # A change on one channel recounts that receiver's four channels, not the venue's.
     battery_checks.clear()
     receivers[4].set_battery(2, bars=1, minutes=10, percent=8)
     await wait_for(hass, lambda: state_of(hass, low) == "1")
-    assert 1 <= battery_checks["battery_low"] <= 2 * 4, battery_checks
+    assert battery_checks["count_receiver"] >= 1
+    assert battery_checks["battery_low"] <= 4 * battery_checks["count_receiver"], battery_checks
 
     # Taking a receiver away takes off what it counted, without a recount.
     battery_checks.clear()
@@ -234,3 +246,49 @@ async def test_venue_work_per_receiver_and_per_change_does_not_grow_with_the_ven
     await hass.async_block_till_done()
     assert state_of(hass, low) == "0"
     assert battery_checks["battery_low"] == 0
+
+
+async def test_receivers_set_up_together_add_their_entities_in_turn_a_channel_at_a_time(
+    hass: HomeAssistant, simulated, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    receivers = [await simulated("ULXD4Q") for _ in range(3)]
+    entries = [entry_for(receiver) for receiver in receivers]
+    for entry in entries:
+        entry.add_to_hass(hass)
+    added: list[tuple[str, str, frozenset[int | None]]] = []
+    real = EntityPlatform.async_add_entities
+
+    async def recorded(
+        platform: EntityPlatform, new_entities: Iterable[Entity], *args: Any, **kwargs: Any
+    ) -> None:
+        entities = list(new_entities)
+        if platform.config_entry is not None and platform.config_entry in entries:
+            added.append(
+                (
+                    platform.config_entry.entry_id,
+                    platform.domain,
+                    frozenset(getattr(entity, "channel_number", None) for entity in entities),
+                )
+            )
+        await real(platform, entities, *args, **kwargs)
+
+    monkeypatch.setattr(EntityPlatform, "async_add_entities", recorded)
+    # As after a restart: Home Assistant sets every entry up at once.
+    assert await async_setup_component(hass, DOMAIN, {})
+    await hass.async_block_till_done()
+    assert all(entry.state is ConfigEntryState.LOADED for entry in entries)
+
+    # No call adds more than one channel's entities (or the receiver's own).
+    assert all(len(channels) == 1 for _entry, _domain, channels in added), added
+    for entry in entries:
+        sensors = {next(iter(c)) for e, d, c in added if e == entry.entry_id and d == "sensor"}
+        assert sensors == {None, 1, 2, 3, 4}
+    # One receiver after the other: an entry's additions are not interleaved
+    # with another's (they took turns), though all three were set up at once.
+    order = [entry_id for entry_id, _domain, _channels in added]
+    runs = [
+        entry_id
+        for index, entry_id in enumerate(order)
+        if index == 0 or order[index - 1] != entry_id
+    ]
+    assert sorted(runs) == sorted(entry.entry_id for entry in entries), runs
