@@ -134,7 +134,16 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
     per :data:`STATE_WRITE_INTERVAL` (later changes get one trailing write),
     while the first change after a quiet spell is written at once.
     Meter-only changes are batched to at most one write per
-    :data:`METER_STATE_INTERVAL`.
+    :data:`METER_STATE_INTERVAL`, at a phase of its own per receiver.
+
+    Entities write only when what they show changed (see ``entity.py``).
+    Recorder rows per channel-hour are therefore bounded by design: the
+    meter entities (RF level, and audio level where enabled; 2 per channel
+    at most) write at most once per 10 s, so at most 2 × 360 = 720 rows per
+    channel-hour (360 with audio level sensors disabled, the default), and
+    every other entity adds a row only when its value changes (a battery
+    step, a transmitter switched on or off, a rename): with nothing
+    changing, a channel adds no rows at all.
     """
 
     config_entry: MicboardConfigEntry
