@@ -24,6 +24,15 @@ from .devices import ChannelState
 _UNWRITTEN: Final = object()
 
 
+def _same_kind(rendered: tuple[Any, ...], written: object) -> bool:
+    """Both available with a value, or both the same unknown or unavailable state."""
+    if not isinstance(written, tuple) or len(written) != len(rendered):
+        return False
+    if not rendered[0]:
+        return True
+    return (rendered[1] is None) == (written[1] is None)
+
+
 class _WritesOnChange(CoordinatorEntity[MicboardCoordinator]):
     """Writes its state on coordinator updates only when it would look different."""
 
@@ -47,6 +56,17 @@ class _WritesOnChange(CoordinatorEntity[MicboardCoordinator]):
             return
         rendered = self.rendered()
         if rendered == self._written:
+            return
+        if (
+            self.metered
+            and self.coordinator.changed_channels is not None
+            and not self.coordinator.meters_only
+            and _same_kind(rendered, self._written)
+        ):
+            # A meter moves on its own flushes only (at most one write per
+            # METER_STATE_INTERVAL; one is pending since the sample that
+            # moved it); other changes of the channel write it only when it
+            # turns unknown or unavailable, or back.
             return
         self._rendering = rendered
         self.async_write_ha_state()

@@ -168,6 +168,8 @@ async def test_meter_states_are_written_at_most_once_per_interval(
     receiver.meter_rate_ms = 100
     for step in range(40):  # a new value in every sample for about 4 s
         receiver.set_rf(1, -40.0 - step % 30)
+        # Other changes of the channel do not write the meter in between.
+        receiver.set_battery(1, bars=5, minutes=300 - step, percent=90 - step % 2)
         await asyncio.sleep(0.1)
     await hass.async_block_till_done()
     receiver.meter_rate_ms = 0
