@@ -21,7 +21,7 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.micboard import coordinator as coordinator_module, venue
+from custom_components.micboard import alerts, coordinator as coordinator_module, venue
 from custom_components.micboard.const import DOMAIN
 from custom_components.micboard.devices import ChannelState
 
@@ -294,3 +294,32 @@ async def test_receivers_set_up_together_add_their_entities_in_turn_a_channel_at
         if index == 0 or order[index - 1] != entry_id
     ]
     assert sorted(runs) == sorted(entry.entry_id for entry in entries), runs
+
+
+async def test_meter_samples_evaluate_only_the_rf_alert(
+    hass: HomeAssistant, simulated, setup_receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    receiver = await simulated("ULXD4D")
+    await setup_receiver(receiver)
+    calls: Counter[str] = Counter()
+    real_battery, real_rf = alerts._battery_condition, alerts._rf_lost
+
+    def battery(*args: Any) -> tuple[bool, float | None]:
+        calls["battery"] += 1
+        return real_battery(*args)
+
+    def rf(channel: ChannelState) -> bool:
+        calls["rf"] += 1
+        return real_rf(channel)
+
+    monkeypatch.setattr(alerts, "_battery_condition", battery)
+    monkeypatch.setattr(alerts, "_rf_lost", rf)
+    receiver.meter_rate_ms = 100
+    await settle(hass, 0.3)
+    calls.clear()
+    for step in range(10):  # about ten samples, each with a new RF level
+        receiver.set_rf(1, -50.0 - step)
+        await settle(hass, 0.1)
+    receiver.meter_rate_ms = 0
+    assert calls["rf"] >= 5, calls
+    assert calls["battery"] == 0, calls
