@@ -41,6 +41,7 @@ from .devices import Family, Receiver, registry
 from .discovery import async_start_listener
 from .frontend import async_register_card
 from .hub import MicboardHub
+from .pacing import async_setup_turn
 from .secure import access_for, certificate_issue_id
 from .services import async_setup_services
 from .venue import (
@@ -188,6 +189,20 @@ async def _async_setup_receiver(hass: HomeAssistant, entry: MicboardConfigEntry)
     coordinator = MicboardCoordinator(hass, entry, create_receiver(hass, entry))
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
+    async with async_setup_turn(hass):
+        # Connected concurrently with every other receiver; devices and
+        # entities are created in turn (see pacing.py).
+        await _async_create_devices_and_entities(hass, entry, coordinator)
+    # The right receiver answers: whatever was reported about the address is over.
+    ir.async_delete_issue(hass, DOMAIN, wrong_device_issue(entry.entry_id))
+    async_dispatcher_send(hass, SIGNAL_RECEIVERS_CHANGED)
+    async_ensure_venue(hass)
+    return True
+
+
+async def _async_create_devices_and_entities(
+    hass: HomeAssistant, entry: MicboardConfigEntry, coordinator: MicboardCoordinator
+) -> None:
     coordinator.async_register_devices()
     engine = AlertEngine(
         hass, coordinator, async_get_manager(hass), AlertSettings.from_options(dict(entry.options))
@@ -200,11 +215,6 @@ async def _async_setup_receiver(hass: HomeAssistant, entry: MicboardConfigEntry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(engine.async_start())
     coordinator.active_alerts = engine.active
-    # The right receiver answers: whatever was reported about the address is over.
-    ir.async_delete_issue(hass, DOMAIN, wrong_device_issue(entry.entry_id))
-    async_dispatcher_send(hass, SIGNAL_RECEIVERS_CHANGED)
-    async_ensure_venue(hass)
-    return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:

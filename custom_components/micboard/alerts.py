@@ -162,8 +162,24 @@ class AlertEngine:
 
     @callback
     def _on_update(self, update: Update) -> None:
-        if update.channel is not None:
-            self._evaluate_channel(update.channel)
+        if update.channel is None:
+            return
+        if update.metered:
+            # Meters arrive every second on every channel: of the conditions,
+            # only RF lost depends on them.
+            self._evaluate_rf(update.channel)
+            return
+        self._evaluate_channel(update.channel)
+
+    @callback
+    def _evaluate_rf(self, number: int) -> None:
+        coordinator = self.coordinator
+        if not coordinator.last_update_success or not coordinator.carries_performers:
+            return
+        channel = coordinator.receiver.state.channel(number)
+        self._set_delayed(
+            (number, "rf_lost"), self._alerts_on(number) and _rf_lost(channel), channel.rf_level_dbm
+        )
 
     @callback
     def _on_refresh(self) -> None:

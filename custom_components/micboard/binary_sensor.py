@@ -105,7 +105,7 @@ async def async_setup_entry(
     """Create the receiver's and every channel's binary sensors (and a server's link)."""
     if isinstance(server := entry.runtime_data, MicboardHub):
         async_add_entities([MicboardServerConnectivity(server)])
-    async_add_receiver_entities(hass, entry, async_add_entities, _binary_sensors)
+    await async_add_receiver_entities(hass, entry, async_add_entities, _binary_sensors)
 
 
 def _binary_sensors(coordinator: MicboardCoordinator) -> list[BinarySensorEntity]:

@@ -35,7 +35,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Identify buttons where the receiver can flash its panel."""
-    async_add_receiver_entities(hass, entry, async_add_entities, _buttons)
+    await async_add_receiver_entities(hass, entry, async_add_entities, _buttons)
 
 
 def _buttons(coordinator: MicboardCoordinator) -> list[ButtonEntity]:

@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 import dataclasses
+from functools import lru_cache
+import math
 from typing import TYPE_CHECKING, Any, cast
+import zlib
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import slugify
@@ -139,7 +143,10 @@ def configuration_url(info: ReceiverInfo) -> str | None:
     return str(URL.build(scheme="http", host=info.host, port=port, path="/"))
 
 
+@lru_cache(maxsize=8192)
 def _slug(name: str | None) -> str:
+    # Names are compared against every Micboard device's on each registration:
+    # remembered, a venue of hundreds of devices costs lookups, not slugify runs.
     return slugify(name or "")
 
 
@@ -152,7 +159,16 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
     per :data:`STATE_WRITE_INTERVAL` (later changes get one trailing write),
     while the first change after a quiet spell is written at once.
     Meter-only changes are batched to at most one write per
-    :data:`METER_STATE_INTERVAL`.
+    :data:`METER_STATE_INTERVAL`, at a phase of its own per receiver.
+
+    Entities write only when what they show changed (see ``entity.py``).
+    Recorder rows per channel-hour are therefore bounded by design: the
+    meter entities (RF level, and audio level where enabled; 2 per channel
+    at most) write at most once per 10 s, so at most 2 × 360 = 720 rows per
+    channel-hour (360 with audio level sensors disabled, the default), and
+    every other entity adds a row only when its value changes (a battery
+    step, a transmitter switched on or off, a rename): with nothing
+    changing, a channel adds no rows at all.
     """
 
     config_entry: MicboardConfigEntry
@@ -189,10 +205,15 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
         self._unsubscribe: list[Callable[[], None]] = []
         self._meter_flush: CALLBACK_TYPE | None = None
         self._metered_channels: set[int] = set()
+        self._meter_flushed_at = -math.inf
         self._last_meter_at = -METER_LIVE_WINDOW
         #: Channels touched by the update being delivered (``None``: everything),
         #: so channel entities of other channels can skip writing their state.
         self.changed_channels: frozenset[int] | None = None
+        #: The update being delivered carries meters only (RF and audio levels):
+        #: entities that show no meter skip it.
+        self.meters_only = False
+        self._device_infos: dict[int | None, DeviceInfo] = {}
         self._meter_listeners: list[Callable[[Update], None]] = []
         #: Pending state writes: channel numbers, ``None`` for receiver-wide.
         self._dirty: set[int | None] = set()
@@ -330,7 +351,7 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
                 self._metered_channels.add(update.channel)
             if self._meter_flush is None:
                 self._meter_flush = async_call_later(
-                    self.hass, METER_STATE_INTERVAL, self._flush_meters
+                    self.hass, self._meter_delay(), self._flush_meters
                 )
             return
         if update.channel is not None and "name" in update.fields:
@@ -390,17 +411,36 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
     @callback
     def _flush_meters(self, _now: object) -> None:
         self._meter_flush = None
+        self._meter_flushed_at = self.hass.loop.time()
         channels, self._metered_channels = frozenset(self._metered_channels), set()
         if self.last_update_success:
-            self._publish(channels)
+            self._publish(channels, meters_only=True)
+
+    def _meter_delay(self) -> float:
+        """Seconds to the receiver's next meter flush slot.
+
+        Each receiver flushes at its own phase within :data:`METER_STATE_INTERVAL`
+        (fixed by its device key), so the flushes of a venue's receivers spread
+        over the interval instead of piling into the same moments; a receiver
+        still flushes at most once per interval.
+        """
+        interval = METER_STATE_INTERVAL.total_seconds()
+        phase = (zlib.crc32(self.device_key.encode()) % 1000) / 1000 * interval
+        now = self.hass.loop.time()
+        # Half an interval after the last flush at the earliest: a timer that
+        # fired a hair early cannot make room for a second flush in its slot.
+        start = max(now, self._meter_flushed_at + interval / 2)
+        return start - now + interval - (start - phase) % interval
 
     @callback
-    def _publish(self, channels: frozenset[int] | None) -> None:
+    def _publish(self, channels: frozenset[int] | None, *, meters_only: bool = False) -> None:
         self.changed_channels = channels
+        self.meters_only = meters_only
         try:
             self.async_set_updated_data(self.receiver.state)
         finally:
             self.changed_channels = None
+            self.meters_only = False
 
     @callback
     def _handle_connection(self, connected: bool) -> None:
@@ -595,6 +635,14 @@ class MicboardCoordinator(DataUpdateCoordinator[ReceiverState]):
     def channel_key(self, channel: int) -> str:
         """Identifier of a channel's device."""
         return f"{self.device_key}-{channel}"
+
+    def device_info(self, channel: int | None) -> DeviceInfo:
+        """The device of the receiver (``None``) or of a channel, shared by its entities."""
+        info = self._device_infos.get(channel)
+        if info is None:
+            key = self.device_key if channel is None else self.channel_key(channel)
+            info = self._device_infos[channel] = DeviceInfo(identifiers={(DOMAIN, key)})
+        return info
 
     @property
     def uid(self) -> str:

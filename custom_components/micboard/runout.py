@@ -22,7 +22,7 @@ from .devices import ChannelState
 FORGET_AFTER = timedelta(hours=24)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Track:
     channel: ChannelState
     seen: datetime
@@ -35,6 +35,9 @@ class _Track:
 
 
 _tracks: dict[int, _Track] = {}
+#: When stale records were last looked for (they are, at most once a minute).
+_swept: list[datetime] = []
+SWEEP_EVERY = timedelta(minutes=1)
 
 #: The clock (tests move it).
 clock = dt_util.utcnow
@@ -49,6 +52,11 @@ def _level(channel: ChannelState) -> float | None:
 
 
 def _forget_stale(now: datetime) -> None:
+    # A venue adding hundreds of channels at once must not scan every record
+    # for each of them: look at most once a minute.
+    if _swept and abs(now - _swept[0]) < SWEEP_EVERY:
+        return
+    _swept[:] = [now]
     for key in [key for key, track in _tracks.items() if now - track.seen > FORGET_AFTER]:
         del _tracks[key]
 

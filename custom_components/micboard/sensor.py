@@ -315,7 +315,7 @@ async def async_setup_entry(
         )
         return entities
 
-    async_add_receiver_entities(hass, entry, async_add_entities, build)
+    await async_add_receiver_entities(hass, entry, async_add_entities, build)
 
 
 class MicboardReceiverSensor(MicboardEntity, SensorEntity):
@@ -342,6 +342,7 @@ class MicboardChannelSensor(MicboardChannelEntity, SensorEntity):
     ) -> None:
         """Attach the sensor to its channel (or charger bay)."""
         super().__init__(coordinator, description, channel)
+        self.metered = description.metered
         if description.charger_default and coordinator.is_charger:
             self._attr_entity_registry_enabled_default = True
 

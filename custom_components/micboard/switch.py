@@ -28,7 +28,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """One alerts switch per channel."""
-    async_add_receiver_entities(hass, entry, async_add_entities, _switches)
+    await async_add_receiver_entities(hass, entry, async_add_entities, _switches)
 
 
 def _switches(coordinator: MicboardCoordinator) -> list[MicboardAlertsSwitch]:

@@ -38,7 +38,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """One performer entity per channel."""
-    async_add_receiver_entities(hass, entry, async_add_entities, _performers)
+    await async_add_receiver_entities(hass, entry, async_add_entities, _performers)
 
 
 def _performers(coordinator: MicboardCoordinator) -> list[MicboardPerformer]:

@@ -108,43 +108,49 @@ class VenueSummary:
 
     @callback
     def _rescan(self) -> None:
-        """Receivers were added or removed: follow exactly the loaded ones."""
+        """Receivers were added or removed: follow exactly the loaded ones.
+
+        Only receivers that came or went are counted (or taken off): a venue
+        whose receivers set up one after another does linear work in all.
+        """
         current = {
             coordinator.uid: coordinator
             for coordinator in all_coordinators(self.hass, linked=False)
         }
+        before = dict(self.totals)
         for entry_id, (coordinator, remove) in list(self._followed.items()):
             if current.get(entry_id) is not coordinator:
                 remove()
                 del self._followed[entry_id]
+                self._account(entry_id, None)
         for entry_id, coordinator in current.items():
             if entry_id not in self._followed:
                 self._followed[entry_id] = (
                     coordinator,
                     coordinator.async_add_listener(self._refresher(entry_id, coordinator)),
                 )
-        before = dict(self.totals)
-        self._counts = {
-            entry_id: count_receiver(coordinator) for entry_id, coordinator in current.items()
-        }
-        self.totals = {
-            key: sum(getattr(counts, key) for counts in self._counts.values()) for key in KEYS
-        }
+                self._account(entry_id, count_receiver(coordinator))
         self._notify(before)
+
+    def _account(self, entry_id: str, new: Counts | None) -> None:
+        """Replace a receiver's contribution to the totals (``None``: it is gone)."""
+        old = self._counts.pop(entry_id, None) or Counts()
+        if new is not None:
+            self._counts[entry_id] = new
+        for key in KEYS:
+            self.totals[key] += getattr(new or Counts(), key) - getattr(old, key)
 
     def _refresher(self, entry_id: str, coordinator: MicboardCoordinator) -> CALLBACK_TYPE:
         @callback
         def refresh() -> None:
             old = self._counts.get(entry_id)
-            if old is None:
-                return
+            if old is None or coordinator.meters_only:
+                return  # not followed, or meters: no count depends on them
             new = count_receiver(coordinator)
             if new == old:
                 return
-            self._counts[entry_id] = new
             before = dict(self.totals)
-            for key in KEYS:
-                self.totals[key] += getattr(new, key) - getattr(old, key)
+            self._account(entry_id, new)
             self._notify(before)
 
         return refresh
