@@ -73,7 +73,7 @@ DEMO_SSC_VENUE = (
 #: The venue's SSCv2 devices (``secure=True``): device names are letters and
 #: digits only, as SSCv2 requires; the Spectera's channels are its mobile devices.
 DEMO_SSC2_VENUE = (
-    VenueReceiver("EWDX-EM2-SECURE", "Choir", ("CHOIR L", "CHOIR R")),
+    VenueReceiver("EWDX-EM2-SECURE", "Choir", ("ALTO", "TENOR")),
     VenueReceiver("SPECTERA-BASE", "Spectera", ("Vox 1", "IEM Gtr", "Vox 2", "IEM Keys")),
 )
 #: Performers the demo assigns, by channel name.

@@ -325,13 +325,20 @@ class MicboardHub:
         ):
             return match
         # The address, where it names one device on each side (a server may
-        # report its own address for devices it has none for).
+        # report its own address for devices it has none for), and only for
+        # the same model: while Home Assistant starts, the direct entries set
+        # up one by one, so "the only one at this address" may be another
+        # device whose neighbours are not loaded yet.
         host = coordinator.receiver.host
-        if not host:
+        model = _normal(info.model)
+        if not host or not model:
             return None
         members = [r for r in self.hub.receivers.values() if r.host == host]
         at_host = [
-            d for d in direct if host in (d.receiver.host, d.config_entry.data.get(CONF_HOST))
+            d
+            for d in direct
+            if host in (d.receiver.host, d.config_entry.data.get(CONF_HOST))
+            and _normal(d.receiver.info.model) == model
         ]
         return at_host[0] if len(at_host) == 1 and len(members) == 1 else None
 

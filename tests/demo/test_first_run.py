@@ -21,7 +21,13 @@ from homeassistant.const import Platform
 import pytest
 
 from scripts import stack
-from simulator.venue import DEMO_PERFORMERS, DEMO_SSC_VENUE, DEMO_VENUE
+from simulator.venue import (
+    DEMO_PERFORMERS,
+    DEMO_SSC2_VENUE,
+    DEMO_SSC_VENUE,
+    DEMO_VENUE,
+    demo_system_api,
+)
 
 from .demo_run import DemoRun, dump, entity_ids
 
@@ -189,20 +195,32 @@ def test_the_board_is_the_default_dashboard_in_the_sidebar(demo: DemoRun) -> Non
 def test_devices_carry_the_venue_names(demo: DemoRun) -> None:
     (devices,) = asyncio.run(demo.ws({"type": "config/device_registry/list"}))
     ours = [d for d in devices if any(i[0] == "micboard" for i in d["identifiers"])]
-    # Every device of the venue is added, the Sennheiser ones included.
+    # Every device of the venue is added, the Sennheiser and HTTPS ones included.
     assert "could not add" not in demo.text()
-    venue = [*DEMO_VENUE, *DEMO_SSC_VENUE]
+    # The System API server's entry holds the server and the devices behind it.
+    (server,) = [d for d in ours if d["model"] == "System API"]
+    served = [d for d in ours if d["primary_config_entry"] == server["primary_config_entry"]]
+    direct = [d for d in ours if d not in served]
+    venue = [*DEMO_VENUE, *DEMO_SSC_VENUE, *DEMO_SSC2_VENUE]
     # A charger's bays have no names on the wire: Home Assistant names them.
     chargers = {
-        d["id"] for d in ours if d["name"] in {r.device_id for r in venue if not r.channels}
+        d["id"] for d in direct if d["name"] in {r.device_id for r in venue if not r.channels}
     }
     channel_names = sorted(
-        d["name"] for d in ours if d["via_device_id"] and d["via_device_id"] not in chargers
+        d["name"] for d in direct if d["via_device_id"] and d["via_device_id"] not in chargers
     )
     assert channel_names == sorted(n for r in venue for n in r.channels)
-    receiver_names = {d["name"] for d in ours if not d["via_device_id"] and d["model"]}
+    receiver_names = {d["name"] for d in direct if not d["via_device_id"] and d["model"]}
     # UHF-R has no device name on the wire: Home Assistant names it by model and address.
     assert {r.device_id for r in venue if r.model != "UR4D"} <= receiver_names
+    # Every device behind the server is there, under the server, with its model.
+    behind = demo_system_api().devices
+    members = [d for d in served if d["via_device_id"] == server["id"]]
+    assert sorted(d["model"] for d in members) == sorted(device.model for device in behind)
+    for device in behind:
+        (member,) = [d for d in members if d["serial_number"] == device.serial]
+        # Named as the server names it (an address is added where another device has the name).
+        assert member["name"].startswith(device.name), (member["name"], device.name)
 
 
 def test_no_entity_id_has_a_numeric_suffix(demo: DemoRun) -> None:

@@ -593,14 +593,31 @@ async def test_two_direct_entries_at_the_address_link_nothing(
     simulated: Callable[..., Awaitable[Any]],
     setup_receiver: Callable[..., Awaitable[MockConfigEntry]],
 ) -> None:
+    # Two receivers of the member's model at the address (two ports): which one is unknown.
     first = await setup_receiver(await simulated("ULXD4D"))
-    second = await setup_receiver(await simulated("QLXD4", mac="00:0E:DD:AA:BB:43"))
+    second = await setup_receiver(await simulated("ULXD4D", mac="00:0E:DD:AA:BB:43"))
     server.add("SER-ULXD", "ULXD4D", 2, host="127.0.0.1", notify=False)
     await setup_server(hass)
     identifiers = device(hass, "SER-ULXD").identifiers
     for direct in (first, second):
         assert (DOMAIN, direct.runtime_data.device_key) not in identifiers
     assert has_entity(hass, "text", "SER-ULXD-1-performer")
+
+
+async def test_another_model_alone_at_the_address_links_nothing(
+    hass: HomeAssistant,
+    server: FakeHub,
+    simulated: Callable[..., Awaitable[Any]],
+    setup_receiver: Callable[..., Awaitable[MockConfigEntry]],
+) -> None:
+    """While Home Assistant starts, the one direct entry loaded so far may be another device."""
+    charger_like = await setup_receiver(await simulated("QLXD4"))
+    server.add("SER-AD4Q", "AD4Q", 4, host="127.0.0.1", notify=False)
+    await setup_server(hass)
+    assert (DOMAIN, charger_like.runtime_data.device_key) not in device(
+        hass, "SER-AD4Q"
+    ).identifiers
+    assert has_entity(hass, "text", "SER-AD4Q-1-performer")
 
 
 async def test_devices_sharing_an_address_link_nothing(
