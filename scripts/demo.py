@@ -39,6 +39,7 @@ async def run(args: argparse.Namespace) -> int:
         log,
         running_stack,
         save_dashboard,
+        venue_slots,
     )
 
     log("starting the simulated venue and Home Assistant (first start takes a minute)")
@@ -55,10 +56,13 @@ async def run(args: argparse.Namespace) -> int:
         await create_persons(stack)
         groups = await demo_groups(stack)
         card = {"type": "custom:micboard-card", "title": "Venue", "groups": groups}
-        # The TV view: the whole screen, no header or sidebar; a spare in-ear
-        # pack without a network port as an offline slot.
+        # The TV view: the whole screen, no header or sidebar; the stage's
+        # receivers and charger, and a spare in-ear pack without a network
+        # port as an offline slot.
         tv = {
             **card,
+            "filter": "list",
+            "slots": await venue_slots(stack),
             "size": "tv",
             "kiosk": True,
             "show_end": "22:00",

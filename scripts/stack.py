@@ -608,6 +608,33 @@ async def demo_groups(stack: Stack) -> list[dict[str, Any]]:
     ]
 
 
+async def venue_slots(stack: Stack, models: tuple[str, ...] = VENUE_MODELS) -> list[str]:
+    """Board slots of every channel (or bay) of the venue's devices of ``models``.
+
+    The TV view shows the stage: the receivers and the charger, not the
+    HTTPS devices and the meeting-room devices behind the System API server.
+    """
+    async with aiohttp.ClientSession() as session:
+        entries = await _config_entries(session, stack)
+    slots: list[str] = []
+    for device in stack.receivers:
+        if device.get("model") not in models:
+            continue
+        # Titled by the device's name, else (UHF-R, no name on the wire) by model and address.
+        entry = next(
+            (
+                e
+                for e in entries
+                if e["title"] == device.get("device_id")
+                or e["title"].startswith(f"{device['model']} ")
+            ),
+            None,
+        )
+        if entry is not None:
+            slots += [f"{entry['entry_id']}:{n}" for n in range(1, int(device["channels"]) + 1)]
+    return slots
+
+
 def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
     for process in processes:
         if process.poll() is None:

@@ -243,6 +243,14 @@ describe("slots and events", () => {
     expect(parseSlot("x:0")).toBe(null);
   });
 
+  it("offline slots follow an explicit list too", () => {
+    const slots = resolveSlots(
+      { filter: "list", slots: ["b:1"], offline: [{ id: "PSM9", name: "Spare IEM" }] },
+      receivers(),
+    );
+    expect(slots.map((slot) => slot && slot.key)).toEqual(["b:1", "offline:1"]);
+  });
+
   it("config checks", () => {
     expect(normaliseConfig({ type: "custom:micboard-card" })).toMatchObject({
       filter: "all",

@@ -476,11 +476,18 @@ export function resolveSlots(config, receivers, group = 0) {
     entryId: receiver.entry_id,
     channel: channel.channel,
   });
+  // Offline slots (devices without a network port) follow whatever is listed.
+  const offline = ((config && config.offline) || []).map((_, index) => ({
+    key: `${OFFLINE_PREFIX}:${index + 1}`,
+    entryId: OFFLINE_PREFIX,
+    channel: index + 1,
+  }));
   if (filter === "list") {
-    return (config.slots || []).map((item) => {
+    const listed = (config.slots || []).map((item) => {
       const parsed = parseSlot(item);
       return parsed ? { key: `${parsed.entryId}:${parsed.channel}`, ...parsed } : null;
     });
+    return [...listed, ...offline];
   }
   if (filter === "receiver") {
     return all.filter((item) => item.receiver.entry_id === config.receiver).map(slot);
@@ -490,11 +497,6 @@ export function resolveSlots(config, receivers, group = 0) {
       .filter((item) => channelArea(item.channel, item.receiver) === config.area)
       .map(slot);
   }
-  const offline = ((config && config.offline) || []).map((_, index) => ({
-    key: `${OFFLINE_PREFIX}:${index + 1}`,
-    entryId: OFFLINE_PREFIX,
-    channel: index + 1,
-  }));
   return [...all.map(slot), ...offline];
 }
 
