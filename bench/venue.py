@@ -96,6 +96,9 @@ class Settings:
     change_rate: float = 10.0  # changes per second
     flows_at_once: int = 4
     mode: str = "full"
+    #: Also profile the event loop (own time per function) in steady state and
+    #: through a second reload of every entry, after the measurements.
+    profile: bool = False
 
     @classmethod
     def quick(cls) -> Settings:
@@ -649,18 +652,8 @@ async def measure(venue: Venue, settings: Settings, result: dict[str, Any], base
 
     # Reload of every entry at once.
     log(f"N={size}: reloading every entry at once")
-    entries = await _config_entries(session, stack)
     reload_start = time.time()
-
-    async def reload(entry_id: str) -> None:
-        async with session.post(
-            f"{stack.base}/api/config/config_entries/entry/{entry_id}/reload",
-            headers=venue.headers,
-            timeout=aiohttp.ClientTimeout(total=600),
-        ) as response:
-            response.raise_for_status()
-
-    await asyncio.gather(*(reload(entry["entry_id"]) for entry in entries))
+    await reload_all(venue)
     probe = await venue.reader.until(
         lambda log_: log_.all_on(size, reload_start) is not None,
         120 + size,
@@ -671,6 +664,51 @@ async def measure(venue: Venue, settings: Settings, result: dict[str, Any], base
     result["reload_s"] = round(reloaded - reload_start, 1)
     await asyncio.sleep(3)
     lag["reload"] = lag_window(venue.reader.poll(), reload_start, reloaded + 3)
+    if settings.profile:
+        result["profile"] = await profiles(venue)
+
+
+async def reload_all(venue: Venue) -> None:
+    """Reload every receiver entry at once, through the REST API."""
+    entries = await _config_entries(venue.session, venue.stack)
+
+    async def reload(entry_id: str) -> None:
+        async with venue.session.post(
+            f"{venue.stack.base}/api/config/config_entries/entry/{entry_id}/reload",
+            headers=venue.headers,
+            timeout=aiohttp.ClientTimeout(total=600),
+        ) as response:
+            response.raise_for_status()
+
+    await asyncio.gather(*(reload(entry["entry_id"]) for entry in entries))
+
+
+async def profile(venue: Venue, name: str, seconds: float) -> dict[str, Any]:
+    """Profile Home Assistant's event loop for ``seconds`` (the probe's action)."""
+    path = venue.stack.config / f"profile-{name}.json"
+    async with venue.session.post(
+        f"{venue.stack.base}/api/services/{PROBE}/profile",
+        json={"seconds": seconds, "path": str(path)},
+        headers=venue.headers,
+        timeout=aiohttp.ClientTimeout(total=seconds + 120),
+    ) as response:
+        response.raise_for_status()
+    for _ in range(100):  # written in the executor after the action returns
+        if path.exists():
+            break
+        await asyncio.sleep(0.1)
+    result: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return result
+
+
+async def profiles(venue: Venue) -> dict[str, Any]:
+    """Own time per function: a steady spell, then a reload of every entry."""
+    log(f"N={venue.size}: profiling")
+    steady = await profile(venue, "steady", 20)
+    task = asyncio.create_task(profile(venue, "reload", 15 + venue.size / 20))
+    await asyncio.sleep(1)
+    await reload_all(venue)
+    return {"steady_20s": steady, "reload": await task}
 
 
 def lag_window(probe: ProbeLog, start: float, end: float) -> dict[str, Any]:

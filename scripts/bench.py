@@ -194,6 +194,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--rounds", type=int, help="wire-path lines per case (default 100000)")
     parser.add_argument("--no-wire", action="store_true", help="skip the wire-path section")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also profile Home Assistant's event loop (steady state, reload of every entry)",
+    )
     parser.add_argument("--no-venue", action="store_true", help="skip the venue section")
     parser.add_argument("--out", type=Path, help="results JSON (default bench/results/…)")
     parser.add_argument(
@@ -216,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = dataclasses.replace(
             settings, sizes=tuple(int(size) for size in args.sizes.split(","))
         )
+    if args.profile:
+        settings = dataclasses.replace(settings, profile=True)
     started = time.time()
     results: dict[str, Any] = {
         "mode": settings.mode,

@@ -9,6 +9,7 @@ harness's loader.
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 import time
 
@@ -119,3 +120,27 @@ async def test_polling_baseline_shows_the_battery_as_of_the_last_poll(
         assert not hass.data[poll.DOMAIN][0].receiver.connected
     finally:
         await receiver.stop()
+
+
+async def test_probe_profiles_the_event_loop(hass: HomeAssistant, tmp_path: Path) -> None:
+    _register(hass, probe, probe.DOMAIN)
+    path = tmp_path / "probe.jsonl"
+    assert await async_setup_component(hass, probe.DOMAIN, {probe.DOMAIN: {"path": str(path)}})
+
+    def busy() -> None:
+        sum(number * number for number in range(200_000))
+
+    hass.loop.call_later(0.05, busy)
+    out = tmp_path / "profile.json"
+    await hass.services.async_call(
+        probe.DOMAIN, "profile", {"seconds": 0.3, "path": str(out)}, blocking=True
+    )
+    await hass.async_block_till_done()
+    profile = json.loads(out.read_text(encoding="utf-8"))
+    assert profile["total_ms"] > 0
+    assert 0 < len(profile["top"]) <= probe.PROFILE_TOP
+    assert any("busy" in row["function"] or "genexpr" in row["function"] for row in profile["top"])
+    own = [row["own_ms"] for row in profile["top"]]
+    assert own == sorted(own, reverse=True)
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()

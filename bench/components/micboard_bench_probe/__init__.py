@@ -20,13 +20,20 @@ the executor, never in the event loop) with
 - ``started``: when Home Assistant reported itself started (once).
 
 The bench cuts these into its phases by wall-clock time.
+
+The action ``micboard_bench_probe.profile`` (``seconds``, ``path``) runs
+cProfile for that long and writes the functions with the most own time to
+``path`` as JSON: what a stall or the CPU figure is made of.
 """
 
 from __future__ import annotations
 
+import asyncio
+import cProfile
 from dataclasses import dataclass, field
 import json
 from pathlib import Path
+import pstats
 import time
 from typing import Any
 
@@ -36,7 +43,7 @@ from homeassistant.const import (
     EVENT_STATE_CHANGED,
     EVENT_STATE_REPORTED,
 )
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import Event, HomeAssistant, ServiceCall, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.typing import ConfigType
 
@@ -44,6 +51,7 @@ DOMAIN = "micboard_bench_probe"
 WATCHED_PLATFORM = "micboard"
 SAMPLE_INTERVAL = 0.01  # seconds between two lag samples
 FLUSH_INTERVAL = 1.0  # seconds between two lines of the file
+PROFILE_TOP = 25  # functions listed by a profile
 
 
 @dataclass
@@ -63,6 +71,7 @@ class Probe:
     _kinds: dict[str, str] = field(default_factory=dict)
     _due: float = 0.0
     _stopped: bool = False
+    _timers: dict[str, asyncio.TimerHandle] = field(default_factory=dict)
 
     def kind(self, entity_id: str) -> str:
         """``connectivity``, ``micboard`` or ``other`` (remembered per entity id)."""
@@ -110,8 +119,8 @@ class Probe:
         """Begin sampling and flushing."""
         loop = self.hass.loop
         self._due = loop.time() + SAMPLE_INTERVAL
-        loop.call_at(self._due, self._sample)
-        loop.call_later(FLUSH_INTERVAL, self._flush)
+        self._timers["sample"] = loop.call_at(self._due, self._sample)
+        self._timers["flush"] = loop.call_later(FLUSH_INTERVAL, self._flush)
 
     def _sample(self) -> None:
         if self._stopped:
@@ -120,7 +129,7 @@ class Probe:
         now = loop.time()
         self.lag.append([time.time(), max(0.0, (now - self._due) * 1000)])
         self._due = now + SAMPLE_INTERVAL
-        loop.call_at(self._due, self._sample)
+        self._timers["sample"] = loop.call_at(self._due, self._sample)
 
     def line(self) -> str:
         """The next line of the file; resets what it reports once."""
@@ -141,7 +150,7 @@ class Probe:
         if self._stopped:
             return
         self.hass.async_add_executor_job(self._append, self.line())
-        self.hass.loop.call_later(FLUSH_INTERVAL, self._flush)
+        self._timers["flush"] = self.hass.loop.call_later(FLUSH_INTERVAL, self._flush)
 
     def _append(self, text: str) -> None:
         with self.path.open("a", encoding="utf-8") as file:
@@ -150,6 +159,8 @@ class Probe:
     async def async_stop(self, _event: Event | None = None) -> None:
         """Write what is left and stop."""
         self._stopped = True
+        for timer in self._timers.values():
+            timer.cancel()
         await self.hass.async_add_executor_job(self._append, self.line())
 
 
@@ -166,8 +177,51 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     hass.bus.async_listen(EVENT_STATE_REPORTED, _never, event_filter=probe.count_reported)
     hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STARTED, started)
     hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, probe.async_stop)
+
+    async def profile(call: ServiceCall) -> None:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        try:
+            await asyncio.sleep(float(call.data["seconds"]))
+        finally:
+            profiler.disable()
+        await hass.async_add_executor_job(write_profile, profiler, Path(call.data["path"]))
+
+    hass.services.async_register(DOMAIN, "profile", profile)
     probe.start()
     return True
+
+
+def top_functions(stats: pstats.Stats, top: int = PROFILE_TOP) -> list[dict[str, Any]]:
+    """The functions with the most own time: where, calls, own and cumulative ms."""
+    table: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
+    rows = sorted(table.items(), key=lambda item: item[1][2], reverse=True)[:top]
+    result = []
+    for (filename, line, name), (_calls, total_calls, own, cumulative, _callers) in rows:
+        where = str(filename)
+        for marker in ("site-packages/", "custom_components/", "lib/python3"):
+            if marker in where:
+                where = where[where.index(marker) :]
+                break
+        result.append(
+            {
+                "function": f"{where}:{line}({name})",
+                "calls": total_calls,
+                "own_ms": round(own * 1000, 1),
+                "cumulative_ms": round(cumulative * 1000, 1),
+            }
+        )
+    return result
+
+
+def write_profile(profiler: cProfile.Profile, path: Path) -> None:
+    """Write the profile's top functions to ``path`` (JSON)."""
+    stats = pstats.Stats(profiler)
+    summary = {
+        "total_ms": round(stats.total_tt * 1000, 1),  # type: ignore[attr-defined]
+        "top": top_functions(stats),
+    }
+    path.write_text(json.dumps(summary, indent=1), encoding="utf-8")
 
 
 @callback
