@@ -394,6 +394,7 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("CPU, Home Assistant process (% of one core)", "cpu_pct", "≤ 5 % at N = 250"),
     ("RSS per channel after setup (KiB)", "kib_setup", "≤ 64 KiB"),
     ("RSS per channel after a minute of metering (KiB)", "kib_minute", "≤ 64 KiB"),
+    ("RSS per channel added since the next smaller venue (KiB)", "kib_marginal", "≤ 64 KiB"),
     ("`state_changed` per channel-minute", "changed_per_channel_minute", ""),
     ("`state_reported` per channel-minute", "reported_per_channel_minute", "none unchanged"),
     ("Recorder rows per channel-hour", "rows_per_channel_hour", "bounded"),
@@ -416,9 +417,30 @@ def cell(result: dict[str, Any], key: str) -> str:
     return _fmt(result.get(key))
 
 
+def with_marginal(sizes: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each size with ``kib_marginal``: RSS growth per channel over the size before it.
+
+    Each size runs in its own Home Assistant, so the difference of two sizes
+    leaves out what any venue costs once (the integration's code, its
+    platforms), which the per-channel figure of a small venue is made of.
+    """
+    result = []
+    before: dict[str, Any] | None = None
+    key = "rss_after_minute_mib"
+    for original in sizes:
+        size = dict(original)
+        if before is not None and key in size and key in before:
+            added = size["channels"] - before["channels"]
+            grown = size[key] - before[key]
+            size["kib_marginal"] = round(grown * 1024 / added, 1) if added else None
+        result.append(size)
+        before = size
+    return result
+
+
 def markdown_tables(results: dict[str, Any]) -> str:
     """The README's tables: figures per venue size, then the polling comparison."""
-    sizes = results["sizes"]
+    sizes = with_marginal(results["sizes"])
     header = "| | " + " | ".join(f"N = {s['receivers']} ({s['channels']} ch)" for s in sizes)
     lines = [
         header + " | Target |",

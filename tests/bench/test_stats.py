@@ -27,6 +27,7 @@ from bench.stats import (
     rss_kib,
     seen_from_event,
     summary,
+    with_marginal,
 )
 
 
@@ -250,6 +251,7 @@ def test_latencies_match_the_first_state_after_the_change() -> None:
 
 def _size(receivers: int, p50: float) -> dict[str, object]:
     return {
+        "rss_after_minute_mib": receivers / 4,
         "receivers": receivers,
         "channels": receivers * 4,
         "latency": {"count": 200, "p50": p50, "p95": 3.0, "p99": 4.0, "max": 9.0, "missed": 0},
@@ -261,6 +263,19 @@ def _size(receivers: int, p50: float) -> dict[str, object]:
             "ratio_p50": 2500.0 / p50,
         },
     }
+
+
+def test_marginal_memory_between_sizes() -> None:
+    sizes = [
+        {"channels": 40, "rss_after_minute_mib": 260.0},
+        {"channels": 400, "rss_after_minute_mib": 296.0},
+        {"channels": 1000, "rss_after_minute_mib": 350.0},
+    ]
+    marginal = with_marginal(sizes)
+    assert "kib_marginal" not in marginal[0]
+    assert marginal[1]["kib_marginal"] == 102.4  # 36 MiB over 360 channels
+    assert marginal[2]["kib_marginal"] == 92.2  # 54 MiB over 600 channels
+    assert "kib_marginal" not in sizes[1]  # the results themselves stay as they are
 
 
 def test_markdown_tables() -> None:
@@ -276,4 +291,6 @@ def test_markdown_tables() -> None:
         "| 10 | 2.00 / 3.00 / 4.00 / 9.00 | 2500.00 / 4800.00 / 5000.00 / 5100.00 | 1250× |" in text
     )
     assert "| 100 | 2.50 / 3.00 / 4.00 / 9.00 |" in text
+    # 22.5 MiB over 360 channels.
+    assert "| RSS per channel added since the next smaller venue (KiB) | – | 64.0 |" in text
     assert text.endswith("| 1000× |")
