@@ -185,6 +185,13 @@ def machine(cpuinfo: str, meminfo: str, loadavg: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- the recorder
+def recorder_latest(database: Path) -> float | None:
+    """``last_updated`` of the newest ``states`` row: how far the recorder has written."""
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30) as connection:
+        (latest,) = connection.execute("SELECT MAX(last_updated_ts) FROM states").fetchone()
+    return None if latest is None else float(latest)
+
+
 def recorder_rows(database: Path, entity_ids: Iterable[str], start: float, end: float) -> int:
     """Rows of ``states`` written for ``entity_ids`` with ``last_updated`` in the window."""
     wanted = set(entity_ids)

@@ -49,6 +49,7 @@ from bench.stats import (
     cpu_ticks,
     latencies,
     plan_changes,
+    recorder_latest,
     recorder_rows,
     rss_kib,
     seen_from_event,
@@ -82,6 +83,10 @@ POLL_INTERVAL = 5.0
 #: again in the side-by-side round (more than one poll interval).
 POLL_QUIET = POLL_INTERVAL + 1.0
 BATTERY_MINUTES_PER_PERCENT = 6  # the simulator's 600-minute pack
+#: Seconds Home Assistant gets to stop (the recorder writes its backlog first).
+HA_STOP_S = 120
+#: Seconds the bench waits for the recorder to write a window it counts.
+RECORDER_WAIT_S = 120
 
 
 @dataclass(frozen=True)
@@ -307,9 +312,14 @@ class Venue:
         return started
 
     def stop_ha(self) -> None:
-        """Stop Home Assistant and wait for it."""
+        """Stop Home Assistant and wait for it (killed only after two minutes)."""
         if self.ha is not None:
-            _stop([self.ha])
+            self.ha.terminate()
+            try:
+                self.ha.wait(timeout=HA_STOP_S)
+            except subprocess.TimeoutExpired:
+                log("Home Assistant did not stop in time; killing it")
+                _stop([self.ha])
             self.ha = None
 
     async def control(self, path: str, body: dict[str, Any]) -> None:
@@ -464,7 +474,11 @@ async def drive(
                 await asyncio.sleep(delay)
             at = await venue.send(change)
             sent.extend((change, entity_id, at) for entity_id in targets(change))
-        await asyncio.sleep(tail_s)
+        # Until every change showed, or ``tail_s`` after the last one.
+        deadline = time.monotonic() + tail_s
+        while latencies(sent, watch.seen)[1] and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.5)
+        await asyncio.sleep(0.5)
         return list(watch.seen), sent
 
 
@@ -554,9 +568,9 @@ async def measure(venue: Venue, settings: Settings, result: dict[str, Any], base
     first, last = probe.counters_at(t0), probe.counters_at(t1)
     span = (last["t"] - first["t"]) if first and last else math.nan
     changed, reported = probe.writes(t0, t1)
-    rows = await asyncio.to_thread(
-        recorder_rows, stack.config / "home-assistant_v2.db", micboard, t0, t1
-    )
+    rows = await recorder_window(stack.config / "home-assistant_v2.db", micboard, t0, t1)
+    if rows is None:
+        log(f"N={size}: the recorder has not written the steady minute yet (backlog)")
     minutes = span / 60
     result.update(
         {
@@ -568,7 +582,9 @@ async def measure(venue: Venue, settings: Settings, result: dict[str, Any], base
             "kib_minute": round((after_minute - baseline) / venue.channels, 1),
             "changed_per_channel_minute": round(changed / venue.channels / minutes, 2),
             "reported_per_channel_minute": round(reported / venue.channels / minutes, 2),
-            "rows_per_channel_hour": round(rows / venue.channels / ((t1 - t0) / 3600), 1),
+            "rows_per_channel_hour": (
+                None if rows is None else round(rows / venue.channels / ((t1 - t0) / 3600), 1)
+            ),
         }
     )
     lag["steady"] = lag_window(probe, t0, t1)
@@ -585,7 +601,7 @@ async def measure(venue: Venue, settings: Settings, result: dict[str, Any], base
         entities = channels[names[change.receiver, change.channel]]
         return [watched_entity(change, entities)]
 
-    seen, sent = await drive(venue, plan, settings.change_rate, micboard_target, 3.0)
+    seen, sent = await drive(venue, plan, settings.change_rate, micboard_target, 30.0)
     result["latency"] = _latency(sent, seen)
 
     # The same battery changes, Micboard and a 5 s polling coordinator side by side.
@@ -612,7 +628,7 @@ async def measure(venue: Venue, settings: Settings, result: dict[str, Any], base
 
     plan = plan_changes(refs, settings.poll_changes, kinds=("battery",), batteries=batteries)
     rate = min(settings.change_rate, len(refs) / POLL_QUIET)
-    seen, sent = await drive(venue, plan, rate, both, POLL_INTERVAL + 3.0)
+    seen, sent = await drive(venue, plan, rate, both, POLL_INTERVAL + 25.0)
     push = [item for item in sent if not item[1].startswith("sensor.poll_")]
     poll = [item for item in sent if item[1].startswith("sensor.poll_")]
     side = {"micboard": _latency(push, seen), "polling": _latency(poll, seen)}
@@ -709,6 +725,20 @@ async def profiles(venue: Venue) -> dict[str, Any]:
     await asyncio.sleep(1)
     await reload_all(venue)
     return {"steady_20s": steady, "reload": await task}
+
+
+async def recorder_window(
+    database: Path, entity_ids: list[str], start: float, end: float
+) -> int | None:
+    """Rows of the window, once the recorder has written past it (``None``: it never did)."""
+    deadline = time.monotonic() + RECORDER_WAIT_S
+    while True:
+        latest = await asyncio.to_thread(recorder_latest, database)
+        if latest is not None and latest >= end:
+            return await asyncio.to_thread(recorder_rows, database, entity_ids, start, end)
+        if time.monotonic() > deadline:
+            return None
+        await asyncio.sleep(2)
 
 
 def lag_window(probe: ProbeLog, start: float, end: float) -> dict[str, Any]:

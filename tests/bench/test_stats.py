@@ -23,6 +23,7 @@ from bench.stats import (
     markdown_tables,
     percentile,
     plan_changes,
+    recorder_latest,
     recorder_rows,
     rss_kib,
     seen_from_event,
@@ -144,6 +145,8 @@ def test_recorder_rows_counts_the_window_and_the_entities(tmp_path: Path) -> Non
     with sqlite3.connect(database) as connection:
         connection.execute("CREATE TABLE states_meta (metadata_id INTEGER, entity_id TEXT)")
         connection.execute("CREATE TABLE states (metadata_id INTEGER, last_updated_ts REAL)")
+    assert recorder_latest(database) is None  # nothing written yet
+    with sqlite3.connect(database) as connection:
         connection.executemany(
             "INSERT INTO states_meta VALUES (?, ?)",
             [(1, "sensor.a_battery"), (2, "sensor.b_battery"), (3, "sun.sun")],
@@ -152,6 +155,7 @@ def test_recorder_rows_counts_the_window_and_the_entities(tmp_path: Path) -> Non
             "INSERT INTO states VALUES (?, ?)",
             [(1, 10.0), (1, 11.0), (1, 30.0), (2, 12.0), (3, 12.0), (3, 13.0)],
         )
+    assert recorder_latest(database) == 30.0
     wanted = ["sensor.a_battery", "sensor.b_battery"]
     assert recorder_rows(database, wanted, 10.0, 20.0) == 3
     assert recorder_rows(database, wanted, 0.0, 100.0) == 4
