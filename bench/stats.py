@@ -87,15 +87,31 @@ class ProbeLog:
                 seen.append(record["boot"])
         return seen
 
+    def _samples(self, start: float, end: float) -> Iterator[list[float]]:
+        for record in self.records:
+            for sample in record["lag"]:
+                if start <= sample[0] <= end:
+                    yield sample
+
     def lags(self, start: float, end: float) -> list[float]:
         """Lag samples (ms) taken between ``start`` and ``end`` (wall clock)."""
-        return [lag for record in self.records for at, lag in record["lag"] if start <= at <= end]
+        return [sample[1] for sample in self._samples(start, end)]
+
+    def on_cpu_lags(self, start: float, end: float) -> list[float]:
+        """The part of each lag sample the loop's thread spent running (ms).
+
+        A sample's lag is at most the CPU time the event loop's thread used
+        since the sample before: lag beyond that was the thread waiting, on a
+        busy machine mostly for a core (or in a blocking call).  Samples
+        without the CPU figure are left out.
+        """
+        return [
+            min(sample[1], sample[2]) for sample in self._samples(start, end) if len(sample) > 2
+        ]
 
     def stalls(self, start: float, end: float, top: int = 5) -> list[list[float]]:
         """The ``top`` largest lag samples: ``[seconds after start, ms]``, largest first."""
-        samples = [
-            (lag, at) for record in self.records for at, lag in record["lag"] if start <= at <= end
-        ]
+        samples = [(sample[1], sample[0]) for sample in self._samples(start, end)]
         samples.sort(reverse=True)
         return [[round(at - start, 2), round(lag, 1)] for lag, at in samples[:top]]
 
@@ -382,7 +398,9 @@ def _fmt(value: Any, digits: int = 1) -> str:
 def _lag(phase: dict[str, Any] | None) -> str:
     if not phase:
         return "–"
-    return " / ".join(_fmt(phase.get(key)) for key in ("p50", "p99", "max"))
+    text = " / ".join(_fmt(phase.get(key)) for key in ("p50", "p99", "max"))
+    on_cpu = (phase.get("on_cpu") or {}).get("max")
+    return f"{text} ({_fmt(on_cpu)} on CPU)" if on_cpu is not None else text
 
 
 def _lat(figures: dict[str, Any] | None) -> str:

@@ -743,7 +743,11 @@ async def recorder_window(
 
 def lag_window(probe: ProbeLog, start: float, end: float) -> dict[str, Any]:
     """Lag percentiles of a window, and its largest stalls (when, how long)."""
-    return {**summary(probe.lags(start, end)), "stalls": probe.stalls(start, end)}
+    return {
+        **summary(probe.lags(start, end)),
+        "on_cpu": summary(probe.on_cpu_lags(start, end)),
+        "stalls": probe.stalls(start, end),
+    }
 
 
 async def wait_polling(venue: Venue) -> None:

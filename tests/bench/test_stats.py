@@ -67,19 +67,21 @@ def _line(boot: float, t: float, **fields: object) -> str:
 def _probe_text() -> str:
     return "\n".join(
         [
-            _line(100.0, 101.0, lag=[[100.5, 1.0], [100.9, 30.0]], changed=5, reported=10),
+            _line(
+                100.0, 101.0, lag=[[100.5, 1.0, 2.5], [100.9, 30.0, 2.0]], changed=5, reported=10
+            ),
             "not json",
             _line(
                 100.0,
                 102.0,
-                lag=[[101.5, 2.0]],
+                lag=[[101.5, 2.0, 3.0]],
                 changed=9,
                 reported=30,
                 on=[[101.2, "binary_sensor.a"]],
                 on_now=1,
             ),
             _line(100.0, 103.0, changed=20, reported=50, started=102.5),
-            _line(200.0, 201.0, lag=[[200.2, 500.0]], on=[[200.5, "binary_sensor.a"]]),
+            _line(200.0, 201.0, lag=[[200.2, 500.0, 12.0]], on=[[200.5, "binary_sensor.a"]]),
             _line(200.0, 202.0, on=[[201.5, "binary_sensor.b"]], on_now=2, started=201.8),
             '{"boot": 200.0, "t": 203',  # written while the bench read it
         ]
@@ -93,6 +95,8 @@ def test_probe_log_cuts_runs_and_windows() -> None:
     assert probe.lags(100.0, 101.0) == [1.0, 30.0]
     assert probe.lags(100.6, 300.0) == [30.0, 2.0, 500.0]
     assert probe.stalls(100.0, 102.0, top=2) == [[0.9, 30.0], [1.5, 2.0]]
+    # The part of each lag the loop's thread was running (third figure, where written).
+    assert probe.on_cpu_lags(100.0, 300.0) == [1.0, 2.0, 2.0, 12.0]
     assert probe.first_sample(200.0) == 200.2
     assert probe.first_sample(300.0) is None
     # Counters between the lines at or before each end of the window.
@@ -259,7 +263,10 @@ def _size(receivers: int, p50: float) -> dict[str, object]:
         "receivers": receivers,
         "channels": receivers * 4,
         "latency": {"count": 200, "p50": p50, "p95": 3.0, "p99": 4.0, "max": 9.0, "missed": 0},
-        "lag": {"steady": {"p50": 0.2, "p99": 1.5, "max": 12.0}},
+        "lag": {
+            "steady": {"p50": 0.2, "p99": 1.5, "max": 12.0, "on_cpu": {"max": 4.0}},
+            "setup": {"p50": 1.0, "p99": 2.0, "max": 3.0},
+        },
         "cpu_pct": 1.25,
         "side_by_side": {
             "micboard": {"p50": p50, "p95": 3.0, "p99": 4.0, "max": 9.0},
@@ -288,8 +295,11 @@ def test_markdown_tables() -> None:
     assert lines[0] == "| | N = 10 (40 ch) | N = 100 (400 ch) | Target |"
     assert "| Change → state latency p50 / p95 / p99 / max (ms) | 2.00 / 3.00 / 4.00 / 9.00" in text
     assert "| Changes measured (missed) | 200 (0) | 200 (0) |" in text
-    assert "| Event-loop lag p50 / p99 / max, steady (ms) | 0.2 / 1.5 / 12.0 |" in text
-    assert "| Event-loop lag p50 / p99 / max, setup (ms) | – | – |" in text
+    assert "| Event-loop lag p50 / p99 / max, steady (ms) | 0.2 / 1.5 / 12.0 (4.0 on CPU) |" in text
+    assert (
+        "| Event-loop lag p50 / p99 / max, setup (ms) | 1.0 / 2.0 / 3.0 | 1.0 / 2.0 / 3.0 |" in text
+    )
+    assert "| Event-loop lag p50 / p99 / max, restart (ms) | – | – |" in text
     assert "| CPU, Home Assistant process (% of one core) | 1.2 | 1.2 |" in text
     assert (
         "| 10 | 2.00 / 3.00 / 4.00 / 9.00 | 2500.00 / 4800.00 / 5000.00 / 5100.00 | 1250× |" in text
