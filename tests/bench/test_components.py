@@ -54,8 +54,12 @@ async def test_probe_samples_lag_and_counts_micboard_writes(
     hass.states.async_set(link.entity_id, "on")
     hass.states.async_set(link.entity_id, "on")
     hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
-    # A stall of the loop the probe must see.
+    # Two stalls of the loop the probe must see: one waiting, one computing.
     time.sleep(0.06)  # blocking on purpose
+    await asyncio.sleep(0.05)
+    spin = time.thread_time() + 0.06
+    while time.thread_time() < spin:
+        pass
     await asyncio.sleep(probe.FLUSH_INTERVAL + 0.3)
     hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
     await hass.async_block_till_done()
@@ -71,7 +75,11 @@ async def test_probe_samples_lag_and_counts_micboard_writes(
     assert log.all_on(1, before) is not None
     lags = log.lags(before, time.time())
     assert len(lags) > 20  # every 10 ms
-    assert max(lags) >= 40  # the 60 ms stall
+    assert len([lag for lag in lags if lag >= 40]) >= 2  # both 60 ms stalls
+    # Only the computing one was the loop's thread running.
+    on_cpu = log.on_cpu_lags(before, time.time())
+    assert len(on_cpu) == len(lags)
+    assert len([lag for lag in on_cpu if lag >= 40]) == 1
     # Once stopped, nothing more is written.
     lines = len(path.read_text(encoding="utf-8").splitlines())
     await asyncio.sleep(probe.FLUSH_INTERVAL + 0.3)

@@ -11,8 +11,10 @@ the executor, never in the event loop) with
 
 - ``boot``: when this Home Assistant process set the probe up (wall clock),
 - ``t``: when the line was made,
-- ``lag``: ``[wall time, ms]`` samples: how late a timer due every
-  :data:`SAMPLE_INTERVAL` ran (the event loop's lag),
+- ``lag``: ``[wall time, ms, CPU ms]`` samples: how late a timer due every
+  :data:`SAMPLE_INTERVAL` ran (the event loop's lag), and how much CPU time
+  the event loop's thread used since the sample before (lag beyond that was
+  the thread waiting: for a core on a busy machine, or in a blocking call),
 - ``changed`` / ``reported``: running counts of ``state_changed`` and
   ``state_reported`` events of Micboard entities since ``boot``,
 - ``on_now``: how many Micboard connectivity sensors are ``on``,
@@ -70,6 +72,7 @@ class Probe:
     #: Whether an entity id is Micboard's (``None``: a connectivity sensor of Micboard).
     _kinds: dict[str, str] = field(default_factory=dict)
     _due: float = 0.0
+    _cpu: float = field(default_factory=time.thread_time)
     _stopped: bool = False
     _timers: dict[str, asyncio.TimerHandle] = field(default_factory=dict)
 
@@ -119,6 +122,7 @@ class Probe:
         """Begin sampling and flushing."""
         loop = self.hass.loop
         self._due = loop.time() + SAMPLE_INTERVAL
+        self._cpu = time.thread_time()
         self._timers["sample"] = loop.call_at(self._due, self._sample)
         self._timers["flush"] = loop.call_later(FLUSH_INTERVAL, self._flush)
 
@@ -127,7 +131,9 @@ class Probe:
             return
         loop = self.hass.loop
         now = loop.time()
-        self.lag.append([time.time(), max(0.0, (now - self._due) * 1000)])
+        cpu = time.thread_time()
+        self.lag.append([time.time(), max(0.0, (now - self._due) * 1000), (cpu - self._cpu) * 1000])
+        self._cpu = cpu
         self._due = now + SAMPLE_INTERVAL
         self._timers["sample"] = loop.call_at(self._due, self._sample)
 
