@@ -1,0 +1,1 @@
+"""The venue benchmark (run with ``./scripts/bench``); results under ``bench/results/``."""

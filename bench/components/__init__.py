@@ -1,0 +1,1 @@
+"""Home Assistant integrations the venue benchmark adds to its own configuration."""

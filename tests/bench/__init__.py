@@ -1,0 +1,1 @@
+"""Tests of the venue benchmark's own helpers and integrations."""
