@@ -45,8 +45,13 @@ from .manufacturer_benches import (
 )
 from .secure_fixtures import device_side_handshake_noise_fixture  # noqa: F401 - fixture
 
-ALL = {"shure": SHURE, "sennheiser": SENNHEISER, "ssc2": SSC2, "spectera": SPECTERA}
-ALL["system_api"] = SYSTEM_API
+ALL = {
+    "shure": SHURE,
+    "sennheiser": SENNHEISER,
+    "ssc2": SSC2,
+    "spectera": SPECTERA,
+    "system_api": SYSTEM_API,
+}
 
 
 def cases(*left_out: str) -> Any:
@@ -100,6 +105,12 @@ async def test_entities_and_devices(hass: HomeAssistant, device: Bench) -> None:
     assert receiver is not None
     assert receiver.manufacturer == case.manufacturer
     assert receiver.model
+    if device.hub:  # listed under the server it is reached through
+        server = registry.async_get_device_by_identifier(
+            (DOMAIN, entry.runtime_data.device_key), entry.entry_id
+        )
+        assert server is not None
+        assert receiver.via_device_id == server.id
     channels = [registry.async_get(d) for d in coordinator.channel_device_ids.values()]
     assert len(channels) == case.channels
     assert all(c is not None and c.manufacturer == case.manufacturer for c in channels)
@@ -109,6 +120,7 @@ async def test_entities_and_devices(hass: HomeAssistant, device: Bench) -> None:
     unique_ids = {
         e.unique_id for e in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
     }
+    assert f"{coordinator.device_key}-1-battery" in unique_ids  # the ids checked below
     for platform, key in case.absent:
         assert f"{coordinator.device_key}-1-{key}" not in unique_ids, (platform, key)
     link = _entity(hass, device, "binary_sensor", "connectivity", None)
