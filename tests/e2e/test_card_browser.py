@@ -128,8 +128,16 @@ def _server_tiles() -> list[str]:
         if device.channels:
             names += [channel.name for channel in device.channels]
         elif device.battery is not None:
-            names.append(f"{device.name} channel 1")
+            names.append(_shown_name(f"{device.name} channel 1"))
     return names
+
+
+def _shown_name(full: str) -> str:
+    """The name line of a tile: a leading "Word 1" is shown apart, as its ID (Micboard's split)."""
+    words = full.split()
+    if len(words) > 2 and words[0].isalpha() and words[1].isdigit():
+        return " ".join(words[2:])
+    return full
 
 
 #: Every tile of the demo board.
