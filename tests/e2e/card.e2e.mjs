@@ -98,8 +98,8 @@ const watchdog = setTimeout(() => {
 
 try {
   const { receivers } = await control("/receivers");
-  const expected = receivers.reduce((sum, receiver) => sum + receiver.channels, 0);
-  log(`${receivers.length} simulated receivers, ${expected} channels`);
+  const direct = receivers.reduce((sum, receiver) => sum + receiver.channels, 0);
+  log(`${receivers.length} simulated receivers with ${direct} channels, and a System API server`);
 
   context = await chromium.launchPersistentContext(profile, {
     executablePath: args.chromium,
@@ -161,8 +161,10 @@ try {
     return (item.innerText || item.textContent || "").trim();
   });
 
-  // The Micboard card, one tile per simulated channel, every channel's name on it.
+  // The Micboard card, one tile per channel (the simulated receivers' and the
+  // devices' behind the System API server), every channel's name on it.
   const wantedNames = JSON.parse(args.names);
+  const expected = wantedNames.length;
   const tiles = page.locator("micboard-card .tile");
   const names = () =>
     page.$$eval("micboard-card .tile .name", (nodes) => nodes.map((node) => (node.textContent || "").trim()));
