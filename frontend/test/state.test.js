@@ -34,9 +34,14 @@ describe("tileState: every state and colour", () => {
     ["rf_lost", channel(1, { rf_meter: 0, rf_level_dbm: -110 }), "#a11ab8", "RF LOST"],
     ["interference", channel(1, { interference: true }), "#a11ab8", "INTERFERENCE"],
     ["unknown", channel(1, { tx_on: null, battery_bars: null, battery_percent: null }), "#30353b", "NO DATA"],
+    // Devices that report only a coarse audio class (no transmitter, no battery).
+    ["good", channel(1, { tx_on: null, battery_bars: null, battery_percent: null, audio_activity: "good" }), "#1e9e48", "AUDIO"],
+    ["good", channel(1, { tx_on: null, battery_bars: null, battery_percent: null, audio_activity: "low" }), "#1e9e48", "QUIET"],
+    ["good", channel(1, { tx_on: null, battery_bars: null, battery_percent: null, audio_activity: "clipping" }), "#1e9e48", "CLIPPING"],
+    ["unknown", channel(1, { tx_on: null, battery_bars: null, battery_percent: null, audio_activity: "bogus" }), "#30353b", "NO DATA"],
   ];
   for (const [state, ch, colour, label] of cases) {
-    it(`${state}: ${label} (${JSON.stringify({ bars: ch.battery_bars, pct: ch.battery_percent })})`, () => {
+    it(`${state}: ${label} (${JSON.stringify({ bars: ch.battery_bars, pct: ch.battery_percent, activity: ch.audio_activity })})`, () => {
       const result = tileState(ch, rx);
       expect(result.state).toBe(state);
       expect(result.colour).toBe(colour);

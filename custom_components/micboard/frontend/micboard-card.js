@@ -183,12 +183,16 @@ export function rfLost(channel, receiver) {
   );
 }
 
+/** Tile labels for a coarse audio class (devices that report no transmitter). */
+const ACTIVITY_LABELS = { low: "QUIET", good: "AUDIO", clipping: "CLIPPING" };
+
 /**
  * The state of one tile: {state, colour, text, label, muted, alerts}.
  *
  * In order: receiver offline, no such channel, transmitter off, RF lost,
  * interference, battery critical / low / good; a transmitter that is on with
- * no battery data (an in-ear transmitter) is good ("ON").  Muting does not
+ * no battery data (an in-ear transmitter) is good ("ON"), and so is a channel
+ * that reports only its audio class (labelled with it).  Muting does not
  * change the state: it sets `muted`, drawn as an outline and a badge.
  */
 export function tileState(channel, receiver, colours = "bars") {
@@ -214,6 +218,11 @@ export function tileState(channel, receiver, colours = "bars") {
     } else if (channel.tx_on === true) {
       state = "good";
       label = "ON";
+    } else if (ACTIVITY_LABELS[channel.audio_activity]) {
+      // A device that reports only a coarse audio class (no transmitter or
+      // battery): it is live, and the class is what there is to show.
+      state = "good";
+      label = ACTIVITY_LABELS[channel.audio_activity];
     } else {
       state = "unknown";
     }
